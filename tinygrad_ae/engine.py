@@ -1,0 +1,251 @@
+"""The reverse-mode engine: topological order, backward, grad, detect_anomaly.
+
+Layer: above :mod:`tinygrad_ae.ops`; imports numpy, ``tensor`` and ``ops`` only.
+
+Every walk of the graph goes through :func:`topological_order` (iterative, never
+recursive: a 100,000-op chain is an ordinary input). ``backward`` walks the order in
+reverse, keeps the pending gradient of each tensor in a dict keyed by ``id`` (all tensors
+in the order stay alive during the walk, so ids are unique), pops each one when its tensor
+is done so memory comes back early, and adds into ``.grad`` only on leaves that require
+grad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .tensor import STATE, ArrayLike, Tensor, enable_grad
+
+__all__ = ["topological_order", "backward", "grad", "detect_anomaly"]
+
+
+def topological_order(root: Tensor | Sequence[Tensor], grad_only: bool = False) -> list[Tensor]:
+    """Every tensor reachable from ``root`` (a tensor or a list of them), each listed
+    after all of its inputs. With ``grad_only``, tensors that do not require grad (data,
+    constants) are left out.
+
+    >>> x = Tensor(1.0, requires_grad=True, name="x")
+    >>> y = (x * 2).exp()
+    >>> [t.name or t.op_name for t in topological_order(y)]
+    ['x', None, 'mul', 'exp']
+    """
+    roots = [root] if isinstance(root, Tensor) else list(root)
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    todo: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots)]
+    while todo:
+        node, inputs_listed = todo.pop()
+        if inputs_listed:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            todo.append((node, True))
+            if grad_only:
+                todo.extend((p, False) for p in reversed(node._parents) if p.requires_grad)
+            else:
+                todo.extend((p, False) for p in reversed(node._parents))
+    return order
+
+
+def _fit_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back down to ``shape``, or broadcast a kept-dims
+    gradient (from a reduction) up to it. Works on arrays and on Tensors."""
+    gshape = g.shape
+    if len(gshape) >= len(shape):
+        lead = len(gshape) - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
+        )
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        if g.shape != shape and g.size == int(np.prod(shape)):
+            g = g.reshape(shape)
+    if g.shape != shape:
+        g = g.broadcast_to(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+    return g
+
+
+def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
+               targets: set[int] | None) -> dict[int, Any]:
+    """Walk the graph backward from ``roots`` with cotangents ``seeds``.
+
+    With ``targets`` None, add into ``.grad`` of every leaf that requires grad;
+    otherwise return the total gradient of each target id and touch no ``.grad``.
+    """
+    order = topological_order(roots, grad_only=True)
+    pending: dict[int, Any] = {}
+    for root, seed in zip(roots, seeds):
+        previous = pending.get(id(root))
+        pending[id(root)] = seed if previous is None else previous + seed
+    captured: dict[int, Any] = {}
+    anomaly = STATE.anomaly
+    for node in reversed(order):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if targets is not None and id(node) in targets:
+            captured[id(node)] = g
+        entry = node._op
+        if entry is None:
+            if targets is None:
+                _accumulate(node, g)
+            continue
+        parents = node._parents
+        params = node._params or {}
+        if create_graph:
+            args: Sequence[Any] = parents
+            out: Any = node
+        else:
+            args = [p.data for p in parents]
+            out = node.data
+        if entry.takes_needs:
+            needs = tuple(p.requires_grad for p in parents)
+            grads = entry.vjp_fn(g, out, *args, needs=needs, **params)
+        else:
+            grads = entry.vjp_fn(g, out, *args, **params)
+        for parent, grad_input in zip(parents, grads):
+            if grad_input is None or not parent.requires_grad:
+                continue
+            if grad_input.shape != parent.data.shape:
+                grad_input = _fit_to_shape(grad_input, parent.data.shape)
+            if anomaly and not np.isfinite(grad_input.data if create_graph
+                                           else grad_input).all():
+                raise FloatingPointError(
+                    f"detect_anomaly: the backward pass of op '{entry.name}' produced "
+                    f"NaN or inf in the gradient of an input of shape {parent.shape}"
+                )
+            key = id(parent)
+            previous = pending.get(key)
+            pending[key] = grad_input if previous is None else previous + grad_input
+    return captured
+
+
+def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
+    if not leaf.requires_grad:
+        return
+    if leaf.grad is None:
+        # A copy in the leaf's dtype: the same array may have been handed to several
+        # inputs (add's vjp returns g twice), and .grad must be the leaf's own.
+        leaf.grad = np.array(g, dtype=leaf.data.dtype)
+    else:
+        np.add(leaf.grad, g, out=leaf.grad, casting="unsafe")
+
+
+def backward(root: Tensor, grad: ArrayLike | None = None) -> None:
+    """Add ∂root/∂leaf into ``leaf.grad`` for every leaf that requires grad (see
+    :meth:`Tensor.backward`)."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward(): this tensor does not require grad; create the parameters with "
+            "Tensor(..., requires_grad=True) and compute the loss outside no_grad()"
+        )
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward(): the tensor has shape {root.shape}, not a single number; pass "
+                f"grad= of that shape, or reduce it first (for example loss.sum())"
+            )
+        seed = np.ones_like(root.data)
+    else:
+        seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad,
+                          dtype=root.data.dtype)
+        if seed.shape != root.shape:
+            raise ValueError(
+                f"backward(): grad has shape {seed.shape} but the tensor has shape "
+                f"{root.shape}; they must match"
+            )
+    _propagate([root], [seed], create_graph=False, targets=None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: ArrayLike | Sequence[ArrayLike] | None = None,
+    create_graph: bool = False,
+) -> tuple[Tensor, ...]:
+    """∂(Σ outputs·grad_outputs)/∂input for each input, as a tuple of Tensors; no
+    ``.grad`` is touched. With ``create_graph=True`` the results are themselves
+    differentiable, so gradients of gradients (Hessian-vector products) work. An input
+    the outputs do not depend on gets a gradient of zeros.
+
+    f(x) = x³: f'(x) = 3x², f''(x) = 6x; at x = 2 they are 12 and 12.
+
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> (dfdx,) = grad(x ** 3, x, create_graph=True)
+    >>> dfdx.item()
+    12.0
+    >>> grad(dfdx, x)[0].item()
+    12.0
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad(): input {i} does not require grad; create it with "
+                               f"Tensor(..., requires_grad=True)")
+    if grad_outputs is None:
+        given: list[Any] = [None] * len(outs)
+    elif len(outs) == 1 and not isinstance(grad_outputs, (list, tuple)):
+        given = [grad_outputs]
+    else:
+        given = list(grad_outputs)  # type: ignore[arg-type]
+    if len(given) != len(outs):
+        raise ValueError(f"grad(): {len(outs)} outputs but {len(given)} grad_outputs")
+    seeds: list[Any] = []
+    for out, seed in zip(outs, given):
+        if seed is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"grad(): output of shape {out.shape} is not a single number; pass "
+                    f"grad_outputs of that shape"
+                )
+            seed = np.ones_like(out.data)
+        value = seed.data if isinstance(seed, Tensor) else np.asarray(seed, out.data.dtype)
+        if value.shape != out.shape:
+            raise ValueError(f"grad(): grad_outputs has shape {value.shape} but the output "
+                             f"has shape {out.shape}")
+        if create_graph:
+            seeds.append(seed if isinstance(seed, Tensor) else Tensor(value))
+        else:
+            seeds.append(value)
+    live = [(o, s) for o, s in zip(outs, seeds) if o.requires_grad]
+    targets = {id(t) for t in ins}
+    if create_graph:
+        with enable_grad():
+            captured = _propagate([o for o, _ in live], [s for _, s in live], True, targets)
+    else:
+        captured = _propagate([o for o, _ in live], [s for _, s in live], False, targets)
+    results = []
+    for t in ins:
+        g = captured.get(id(t))
+        if g is None:
+            results.append(Tensor(np.zeros_like(t.data)))
+        elif isinstance(g, Tensor):
+            results.append(g)
+        else:
+            results.append(Tensor(np.array(g, dtype=t.data.dtype)))
+    return tuple(results)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Inside the block, the first NaN or inf made by an op, in the forward or the
+    backward pass, raises ``FloatingPointError`` naming the op.
+
+    >>> x = Tensor(-1.0, requires_grad=True)
+    >>> with detect_anomaly():
+    ...     x.log()
+    Traceback (most recent call last):
+    ...
+    FloatingPointError: detect_anomaly: op 'log' produced NaN or inf in the forward pass ...
+    """
+    previous = STATE.anomaly
+    STATE.anomaly = True
+    try:
+        yield
+    finally:
+        STATE.anomaly = previous
