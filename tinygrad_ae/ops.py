@@ -320,9 +320,12 @@ def _(g, out, x):
     return (-g,)
 
 
-def _power_partial(names: dict[str, str]) -> str:
-    p = float(names["exponent"])
+def _power_partial(names: dict[str, Any]) -> str:
     x = names["x"]
+    try:
+        p = float(names["exponent"])
+    except (TypeError, ValueError):
+        return f"{names['exponent']}·{x}^({names['exponent']}−1)"
     if p == 2:
         return f"2·{x}"
     if p == 1:

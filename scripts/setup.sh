@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Set up tinygrad_ae on a fresh machine: the Graphviz `dot` program (Debian's graphviz
+# package, when we are root or have sudo) and a virtual environment .venv with the
+# package and its dev extras. Safe to run again: it only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        return 1
+    fi
+}
+
+if ! command -v dot >/dev/null 2>&1; then
+    echo "setup: installing Graphviz (the dot program) ..."
+    if ! command -v apt-get >/dev/null 2>&1 || ! apt_install graphviz; then
+        echo "setup: could not install Graphviz; pictures will be written as .dot files." >&2
+        echo "setup: install it yourself (apt-get install graphviz / brew install graphviz)." >&2
+    fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv ..."
+    "$PYTHON" -m venv .venv
+fi
+echo "setup: installing tinygrad-ae and its dev extras into .venv ..."
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+.venv/bin/python -m pip install -q -e ".[dev]"
+echo "setup: done"

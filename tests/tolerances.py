@@ -1,0 +1,16 @@
+"""Every tolerance the tests use, each with its reason, in one place."""
+
+# Central differences with h = 1e-6 in float64: truncation ~h² = 1e-12, rounding
+# ~1e-16/h = 1e-10 relative to the function's scale; inputs are of order one.
+FD_EPS = 1e-6
+FD_ATOL = 1e-6
+FD_RTOL = 1e-5
+
+# Second derivatives: the finite difference of a gradient that was itself built by
+# reverse mode; same step, one more rounding layer.
+FD2_ATOL = 1e-5
+FD2_RTOL = 1e-4
+
+# Closed forms against the engine: both exact up to float64 rounding of sums over
+# N ≤ 64 samples of order-one terms.
+CLOSED_FORM_RTOL = 1e-9
