@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tolerances import FD2_ATOL, FD2_RTOL, FD_ATOL, FD_EPS, FD_RTOL
 
 from tinygrad_ae import Tensor, gradcheck, gradgradcheck, ops, strategies
 from tinygrad_ae.gradcheck import GradcheckError
-from tolerances import FD2_ATOL, FD2_RTOL, FD_ATOL, FD_EPS, FD_RTOL
 
 
 @pytest.mark.parametrize("op", ops.all_ops(), ids=lambda op: op.name)

@@ -35,7 +35,7 @@ def _demo(args: argparse.Namespace) -> int:
     loss.backward()
     print(f"paper's 2-1-2 network on 50 points: L = {loss.item():.6f}")
     for k in names:
-        print(f"  ∂L/∂{k} = {float(p[k].grad): .6f}")
+        print(f"  ∂L/∂{k} = {float(np.asarray(p[k].grad)): .6f}")
     return 0
 
 

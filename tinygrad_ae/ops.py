@@ -57,6 +57,10 @@ def value(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
+def _missing_vjp(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError("this op has no vjp registered")
+
+
 class Op:
     """One differentiable operation: forward, vjp, domain and symbolic partial."""
 
@@ -79,7 +83,7 @@ class Op:
         self.domain = domain
         self.partial = partial
         self.kind = kind
-        self.vjp_fn: Callable[..., Any] | None = None
+        self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
         self.__doc__ = forward.__doc__
 
@@ -586,7 +590,7 @@ def _(g, out, x, dtype):
 
 
 def _check_registry() -> None:
-    missing = [entry.name for entry in REGISTRY.values() if entry.vjp_fn is None]
+    missing = [entry.name for entry in REGISTRY.values() if entry.vjp_fn is _missing_vjp]
     if missing:
         raise TypeError(f"ops registered without a vjp: {missing}")
 
