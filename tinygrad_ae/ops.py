@@ -149,9 +149,20 @@ def all_ops() -> list[Op]:
     return list(REGISTRY.values())
 
 
+_CONSTANTS: dict[tuple[type, float, np.dtype], Tensor] = {}
+
+
 def _constant(x: Any, like: np.dtype) -> Tensor:
     """Wrap a non-Tensor operand. Python numbers and non-float arrays take the dtype of
-    the Tensor they meet, so ``float32_tensor * 2`` stays float32."""
+    the Tensor they meet, so ``float32_tensor * 2`` stays float32. Python numbers are
+    cached: a training loop's ``* 2`` or ``- lr`` reuses one constant leaf instead of
+    allocating a Tensor per op."""
+    cacheable = type(x) in (int, float) and x != 0  # 0.0 and -0.0 compare equal
+    if cacheable:
+        key = (type(x), x, like)
+        cached = _CONSTANTS.get(key)
+        if cached is not None:
+            return cached
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         array = x
     else:
@@ -164,7 +175,12 @@ def _constant(x: Any, like: np.dtype) -> Tensor:
     constant._op = None
     constant._parents = ()
     constant._params = None
-    constant._scope = STATE.scope
+    constant._scope = ""
+    if cacheable:
+        if len(_CONSTANTS) > 1024:
+            _CONSTANTS.clear()
+        array.flags.writeable = False  # NOTE: shared between graphs, so never mutated
+        _CONSTANTS[key] = constant
     return constant
 
 
@@ -176,6 +192,13 @@ def _record(entry: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         data = entry.forward(*[t.data for t in inputs], **params)
     except ValueError as err:
         raise ValueError(_shape_message(entry, inputs, err)) from None
+    return _output(entry, data, inputs, params or None)
+
+
+def _output(entry: Op, data: Any, inputs: tuple[Tensor, ...],
+            params: dict[str, Any] | None) -> Tensor:
+    """The Tensor holding ``data``, with its node recorded when grad mode is on and an
+    input requires grad."""
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     out = Tensor.__new__(Tensor)
@@ -183,11 +206,13 @@ def _record(entry: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     out.grad = None
     out.name = None
     out._scope = STATE.scope
-    if STATE.grad_enabled and any(t.requires_grad for t in inputs):
+    if STATE.grad_enabled and (inputs[0].requires_grad or
+                               (len(inputs) > 1 and inputs[1].requires_grad)
+                               or any(t.requires_grad for t in inputs[2:])):
         out.requires_grad = True
         out._op = entry
         out._parents = inputs
-        out._params = params or None
+        out._params = params
     else:
         out.requires_grad = False
         out._op = None
@@ -199,6 +224,20 @@ def _record(entry: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             f"(input shapes {[t.shape for t in inputs]})"
         )
     return out
+
+
+def binary(entry: Op, a: Any, b: Any) -> Tensor:
+    """The fast path of ``entry(a, b)`` for the arithmetic operators of Tensor (at least
+    one of ``a`` and ``b`` is a Tensor)."""
+    if type(a) is not Tensor:
+        a = _constant(a, b.data.dtype)
+    elif type(b) is not Tensor:
+        b = _constant(b, a.data.dtype)
+    try:
+        data = entry.forward(a.data, b.data)
+    except ValueError as err:
+        raise ValueError(_shape_message(entry, (a, b), err)) from None
+    return _output(entry, data, (a, b), None)
 
 
 def _shape_message(entry: Op, inputs: tuple[Tensor, ...], err: ValueError) -> str:

@@ -236,28 +236,28 @@ class Tensor:
 
     # --- arithmetic -------------------------------------------------------------------
     def __add__(self, other: ArrayLike) -> Tensor:
-        return _ops.add(self, other)
+        return _binary(_ops.add, self, other)
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return _ops.add(other, self)
+        return _binary(_ops.add, other, self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        return _ops.sub(self, other)
+        return _binary(_ops.sub, self, other)
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _ops.sub(other, self)
+        return _binary(_ops.sub, other, self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        return _ops.mul(self, other)
+        return _binary(_ops.mul, self, other)
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _ops.mul(other, self)
+        return _binary(_ops.mul, other, self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        return _ops.div(self, other)
+        return _binary(_ops.div, self, other)
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return _ops.div(other, self)
+        return _binary(_ops.div, other, self)
 
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
@@ -268,10 +268,10 @@ class Tensor:
         return _ops.pow(base, self)
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
-        return _ops.matmul(self, other)
+        return _binary(_ops.matmul, self, other)
 
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _ops.matmul(other, self)
+        return _binary(_ops.matmul, other, self)
 
     def __neg__(self) -> Tensor:
         return _ops.neg(self)
@@ -411,3 +411,4 @@ def is_grad_enabled() -> bool:
 # Imported last: both modules build on the class above.
 from . import engine as _engine  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from .ops import binary as _binary  # noqa: E402
