@@ -22,6 +22,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from . import data as _data
 from . import ops as _ops
 from .tensor import Tensor
 
@@ -217,8 +218,6 @@ def data_with_spectrum(draw: Any, n_samples: Any, eigenvalues: Any, mean: Any = 
     >>> bool(np.allclose(np.cov(X.T, bias=True), U @ np.diag(lam) @ U.T))
     True
     """
-    from . import data as _data
-
     def value(x: Any) -> Any:
         return draw(x) if isinstance(x, st.SearchStrategy) else x
 
