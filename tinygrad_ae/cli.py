@@ -1,71 +1,637 @@
 """The command line: ``tinygrad-ae demo | train | graph | converge | bench``.
 
-Layer: the top; may import everything. Bad input exits with status 2 and one line on
-standard error, never a traceback.
+Layer: the top; may import everything (lazily, so ``--help`` stays fast).
+
+Bad input exits with status 2 and one line on standard error saying what is wrong and
+how to fix it, never a traceback. Outputs are written under temporary names and renamed
+at the end, so a failed run leaves no half-written folder or file behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
 
 from . import __version__
 
-__all__ = ["main", "UsageError"]
+__all__ = ["main", "UsageError", "build_parser"]
+
+GRAPHVIZ_HINT = ("Graphviz's dot program is missing, so pictures were written as .dot files; "
+                 "install it with 'apt-get install graphviz' (Debian/Ubuntu) or "
+                 "'brew install graphviz' (macOS) and run again")
 
 
 class UsageError(Exception):
     """A problem with the user's input: reported as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are one line (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# --- output folders, written atomically ----------------------------------------------------
+
+@contextmanager
+def _atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target``, on
+    failure it is removed and ``target`` is left as it was."""
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should not be
+    except OSError as err:
+        raise UsageError(f"cannot write the output folder {target}: {err.strerror or err}; "
+                         f"choose another with --out") from None
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = parent / f".{target.name}.old-{os.getpid()}"
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_writable_folder(target: Path) -> None:
+    """Fail early, before any work, when ``target`` cannot be created or replaced."""
+    with _atomic_folder(target.parent / f".probe-{target.name}") as probe:
+        (probe / "probe").write_text("")
+    shutil.rmtree(target.parent / f".probe-{target.name}", ignore_errors=True)
+
+
+def _check_writable_file(path: Path, flag: str) -> None:
+    folder = path.resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist or is not "
+                         f"writable; choose another {flag}")
+
+
+def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
+    """Render a picture; without Graphviz write the .dot and remember to say so once."""
+    from .viz import GraphvizNotFound, render
+
+    try:
+        return render(graph, path, format=fmt)
+    except GraphvizNotFound:
+        missing.append(str(path))
+        return path.with_name(path.name + ".dot")
+
+
+# --- demo: the paper, end to end ---------------------------------------------------------
+
 def _demo(args: argparse.Namespace) -> int:
-    import numpy as np
+    from tqdm import tqdm
 
-    from . import Tensor
+    from . import closed_form, data, models, optim, pca, viz
 
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((50, 2)) @ np.array([[2.0, 1.0], [0.0, 0.5]])
-    names = ("w1", "w2", "b1", "w3", "w4", "b2", "b3")
-    values = dict(zip(names, (0.4, 0.7, -0.2, 0.9, 0.3, 0.1, 0.05)))
-    p = {k: Tensor(v, requires_grad=True, name=k) for k, v in values.items()}
-    x1, x2 = Tensor(X[:, 0]), Tensor(X[:, 1])
-    h = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
-    loss = ((x1 - (p["w3"] * h + p["b2"])) ** 2 + (x2 - (p["w4"] * h + p["b3"])) ** 2).mean()
+    out = Path(args.out)
+    steps = 400 if args.quick else args.steps
+    if steps < 1:
+        raise UsageError(f"--steps must be at least 1, got {steps}")
+    _check_writable_folder(out)
+    rng_seed = args.seed
+    # The paper's setting: two correlated features; first principal direction at 30°.
+    X = data.correlated_2d(200, variance_ratio=4.0, angle=np.pi / 6, seed=rng_seed, exact=True)
+    lam, U = np.linalg.eigh(np.cov(X.T, bias=True))
+    u1 = U[:, np.argmax(lam)]
+    bound = pca.min_reconstruction_loss(X, 1)
+    model = models.PaperAutoencoder(seed=rng_seed)
+    print("tinygrad-ae demo: the paper's 2-1-2 linear autoencoder")
+    print("  h = w1·x1 + w2·x2 + b1,  x̂ = (w3·h + b2, w4·h + b3),  "
+          "L = (1/N) Σ_i ‖x_i − x̂_i‖²")
+    print(f"  data: N = {len(X)} points, covariance eigenvalues {sorted(lam)[::-1][0]:.3f} "
+          f"and {sorted(lam)[0]:.3f}, first principal direction "
+          f"({u1[0]:+.3f}, {u1[1]:+.3f})")
+
+    # 1. Gradients: the engine, the correct closed form, and the paper's printed formulas.
+    loss = model.loss(X)
     loss.backward()
-    print(f"paper's 2-1-2 network on 50 points: L = {loss.item():.6f}")
-    for k in names:
-        print(f"  ∂L/∂{k} = {float(np.asarray(p[k].grad)): .6f}")
+    params = model.as_params()
+    exact = closed_form.paper_partials(params, X)
+    printed = closed_form.paper_printed_partials(params, X)
+    printed_for = {"w1": printed["w1"], "b1": printed["b1"], "w3": printed["w3"]}
+    print("\n  gradients at the initial parameters (engine = reverse mode, closed form = "
+          "derived by hand):")
+    print(f"  {'':4} {'engine':>12} {'closed form':>12} {'|diff|':>9}   {'paper printed':>13}")
+    rows = []
+    for name in models.PaperAutoencoder.PARAM_NAMES:
+        engine = float(np.asarray(getattr(model, name).grad))
+        truth = float(exact[name])
+        paper = printed_for.get(name)
+        shown = f"{paper:13.6f}" if paper is not None else f"{'—':>13}"
+        print(f"  {name:4} {engine:12.6f} {truth:12.6f} {abs(engine - truth):9.1e}   {shown}")
+        rows.append((name, engine, truth, paper))
+    print("  (the paper printed formulas only for w1, b1 and w3; each is wrong — see "
+          "docs/derivation.md)")
+
+    # 2. Train by full-batch gradient descent, watching the angle to PC1.
+    model.zero_grad()
+    lr = 0.05
+    opt = optim.SGD(model.parameters(), lr=lr)
+    losses, angles = [], []
+
+    def angle_to_pc1() -> float:
+        decoder = np.array([params_now["w3"], params_now["w4"]])
+        return float(pca.principal_angles(decoder.reshape(2, 1), u1.reshape(2, 1))[0])
+
+    initial: dict[str, Any] = dict(model.as_params())
+    bar = tqdm(range(steps), desc="training", unit="step", disable=args.no_progress,
+               file=sys.stderr, mininterval=0.2)
+    for _ in bar:
+        opt.zero_grad()
+        loss = model.loss(X)
+        loss.backward()
+        opt.step()
+        params_now = model.as_params()
+        losses.append(loss.item())
+        angles.append(angle_to_pc1())
+        bar.set_postfix(loss=f"{losses[-1]:.6f}", angle=f"{angles[-1]:.1e}", refresh=False)
+    bar.close()
+    final = model.loss(X).item()
+    print(f"\n  after {steps} steps (lr = {lr}): L = {final:.8f}; Eckart–Young bound "
+          f"λ2 = {bound:.8f}; gap {(final - bound) / bound:.1e} (relative)")
+    print(f"  angle between the decoder (w3, w4) and PC1: {angles[-1]:.2e} rad")
+    reached_angle = _first_step_staying_below(angles, 1e-3)
+    reached_loss = _first_step_staying_below([(v - bound) / bound for v in losses], 1e-6)
+    print(f"  the angle stays below 1e-3 rad from step {reached_angle or 'never'}; the loss "
+          f"stays within 1e-6 (relative) of the bound from step {reached_loss or 'never'}")
+
+    # 3. Pictures and a report, written into a temporary folder, renamed at the end.
+    missing: list[str] = []
+    small = X[:3]
+    with _atomic_folder(out) as folder:
+        # Drawn at the initial parameters, where the gradient table above was computed.
+        root = models.PaperAutoencoder(**initial).loss(small)
+        files = {
+            "graph": _render(viz.draw_graph(root, highlight="w1"),
+                             folder / "graph_dL_dw1", "svg", missing),
+            "network": _render(viz.draw_network(model), folder / "network", "svg", missing),
+        }
+        chain = viz.chain_rule(models.PaperAutoencoder(**initial).loss(X), "w1")
+        (folder / "chain_rule_w1.txt").write_text(str(chain) + "\n", encoding="utf-8")
+        files["plot"] = _convergence_plot(folder / "convergence.png", losses, angles, bound)
+        table = "\n".join(
+            f"| {n} | {e:.6f} | {t:.6f} | {'—' if p is None else f'{p:.6f}'} |"
+            for n, e, t, p in rows)
+        report = textwrap.dedent(f"""\
+            # tinygrad-ae demo: the paper's 2-1-2 linear autoencoder
+
+            Data: {len(X)} points from `data.correlated_2d` (variance ratio 4, first
+            principal direction at 30°). Seed {rng_seed}.
+
+            ## Gradients at the initial parameters
+
+            | parameter | engine | closed form | paper's printed formula |
+            | --- | --- | --- | --- |
+            {{table}}
+
+            ## ∂L/∂w1 by the chain rule, path by path
+
+            ```
+            {{chain}}
+            ```
+
+            ## Training
+
+            {steps} steps of full-batch gradient descent, lr = {lr}. Final loss
+            {final:.8f}, Eckart–Young bound {bound:.8f}; angle to PC1
+            {angles[-1]:.2e} rad.
+
+            ![convergence]({files['plot'].name})
+
+            ## Pictures
+
+            - [computational graph on 3 samples, ∂L/∂w1 paths highlighted]({files['graph'].name})
+            - [network diagram]({files['network'].name})
+            - [chain rule as text](chain_rule_w1.txt)
+            """).replace("{table}", table).replace("{chain}", str(chain))
+        (folder / "report.md").write_text(report, encoding="utf-8")
+        names = sorted(p.name for p in folder.iterdir())
+    if missing:
+        print(f"\n  note: {GRAPHVIZ_HINT}")
+    print(f"\n  wrote {out}/:")
+    for name in names:
+        print(f"    {out / name}")
     return 0
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _first_step_staying_below(values: list[float], tolerance: float) -> int | None:
+    """The first step (counted from 1) from which every value is below ``tolerance``."""
+    step = None
+    for i, value in enumerate(values, start=1):
+        if value < tolerance:
+            step = step or i
+        else:
+            step = None
+    return step
+
+
+def _convergence_plot(path: Path, losses: list[float], angles: list[float],
+                      bound: float) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = np.arange(1, len(losses) + 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    gap = np.maximum((np.array(losses) - bound) / bound, 1e-16)
+    left.semilogy(steps, gap)
+    left.set_xlabel("gradient-descent step")
+    left.set_ylabel("(L − L*) / L*")
+    left.set_title("loss above the Eckart–Young bound")
+    right.semilogy(steps, np.maximum(angles, 1e-16), color="tab:orange")
+    right.axhline(1e-3, color="grey", linestyle="--", linewidth=1)
+    right.set_xlabel("gradient-descent step")
+    right.set_ylabel("angle (rad)")
+    right.set_title("decoder (w3, w4) vs first principal component")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --- train ---------------------------------------------------------------------------------
+
+def _positive_int_list(text: str) -> list[int]:
+    if text.strip() == "":
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes such as 32,16, got {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def split_rows(n_samples: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train and validation row indices: a seeded shuffle, the last ``val_fraction`` of it
+    (at least one row) held out.
+
+    >>> train, val = split_rows(10, 0.2, seed=0)
+    >>> len(train), len(val), sorted(np.concatenate([train, val]).tolist()) == list(range(10))
+    (8, 2, True)
+    """
+    order = np.random.default_rng(seed).permutation(n_samples)
+    n_val = max(1, int(round(val_fraction * n_samples)))
+    return np.sort(order[: n_samples - n_val]), np.sort(order[n_samples - n_val:])
+
+
+def build_model(spec: dict[str, Any]) -> Any:
+    """The autoencoder described by a ``train`` spec (features, code_dim, hidden,
+    activation, seed)."""
+    from . import models
+
+    m, k, hidden = spec["n_features"], spec["code_dim"], list(spec["hidden"])
+    if not hidden and spec["activation"] == "linear":
+        return models.LinearAutoencoder(m, k, rng=spec["seed"])
+    activation = None if spec["activation"] == "linear" else spec["activation"]
+    from . import nn
+
+    nn.manual_seed(spec["seed"])
+    return models.mlp_autoencoder([m, *hidden, k], activation=activation)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from . import data, models, nn, pca
+
+    path = Path(args.data)
+    try:
+        X_all = data.load_array(path)
+    except (data.DataError, FileNotFoundError) as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    n, m = X_all.shape
+    if n < 2:
+        raise UsageError(f"{path} has {n} row; training needs at least 2 rows (one to train, "
+                         f"one to validate)")
+    if not 1 <= args.code_dim < m:
+        raise UsageError(f"--code-dim must be between 1 and {m - 1} (the data has {m} "
+                         f"features, and the code must be smaller), got {args.code_dim}")
+    if not args.lr > 0 or not math.isfinite(args.lr):
+        raise UsageError(f"--lr must be a positive number, got {args.lr}")
+    if args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+    if not 0 < args.val_fraction < 1:
+        raise UsageError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
+    _check_writable_folder(Path(args.out))
+    train_rows, val_rows = split_rows(n, args.val_fraction, args.seed)
+    X_train = np.asarray(X_all[train_rows], dtype=np.float64)
+    X_val = np.asarray(X_all[val_rows], dtype=np.float64)
+    if args.batch_size is not None and not 1 <= args.batch_size <= len(X_train):
+        raise UsageError(f"--batch-size must be between 1 and the {len(X_train)} training "
+                         f"rows, got {args.batch_size}")
+    out = Path(args.out)
+    save = Path(args.save) if args.save else None
+    if save is not None:
+        if save.suffix != ".npz":
+            raise UsageError(f"--save must name a .npz file, got {save}")
+        _check_writable_file(save, "--save")
+    spec = {"n_features": int(m), "code_dim": args.code_dim, "hidden": args.hidden,
+            "activation": args.activation, "seed": args.seed}
+    model = build_model(spec)
+    try:
+        history = models.fit(model, X_train, epochs=args.epochs, batch_size=args.batch_size,
+                             optimizer=args.optimizer, lr=args.lr, seed=args.seed,
+                             progress=not args.no_progress)
+    except models.TrainingDiverged as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    from .tensor import no_grad
+
+    with no_grad():
+        train_loss = nn.mse_loss(model(X_train), X_train, reduction="paper").item()
+        val_loss = nn.mse_loss(model(X_val), X_val, reduction="paper").item()
+    reference = pca.PCA(args.code_dim).fit(X_train)
+    pca_val = float(np.mean(np.sum((X_val - reference.inverse_transform(
+        reference.transform(X_val))) ** 2, axis=1)))
+    metrics = {"data": str(path), "n_samples": int(n), "n_train": len(train_rows),
+               "n_val": len(val_rows), "model": spec, "epochs": history.epochs_run,
+               "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
+               "val_fraction": args.val_fraction, "loss": "paper: (1/N) Σ_i ‖x_i − x̂_i‖²",
+               "train_loss": train_loss, "val_loss": val_loss, "pca_val_loss": pca_val,
+               "loss_history": history["loss"]}
+    with _atomic_folder(out) as folder:
+        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
+                                             encoding="utf-8")
+        _loss_plot(folder / "loss.png", history["loss"], pca_val)
+    if save is not None:
+        model.save(save)
+        _write_json_atomic(save.with_suffix(".json"), {"format": "tinygrad-ae model",
+                                                       "version": __version__, "model": spec})
+    print(f"trained {type(model).__name__} {m}→{args.code_dim} for {history.epochs_run} "
+          f"epochs: train loss {train_loss:.6g}, validation loss {val_loss:.6g}; "
+          f"PCA with {args.code_dim} components: validation loss {pca_val:.6g}")
+    print(f"wrote {out / 'metrics.json'} and {out / 'loss.png'}")
+    if save is not None:
+        print(f"saved the model to {save} (architecture in {save.with_suffix('.json')})")
+    return 0
+
+
+def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(payload, stream, indent=2)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_trained(path: str | Path) -> Any:
+    """Rebuild a model saved by ``tinygrad-ae train --save PATH`` (reads PATH's .json
+    architecture beside it, then the weights)."""
+    path = Path(path)
+    spec_path = path.with_suffix(".json")
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; train and save a model with "
+                         f"'tinygrad-ae train DATA --save {path.name}'")
+    try:
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))["model"]
+    except (OSError, ValueError, KeyError):
+        raise UsageError(f"{spec_path} is missing or unreadable; it holds the architecture "
+                         f"of {path} and is written by 'tinygrad-ae train --save'") from None
+    model = build_model(spec)
+    try:
+        model.load(path)
+    except (ValueError, OSError) as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    return model
+
+
+def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots(figsize=(6, 3.6))
+    axis.semilogy(np.arange(1, len(losses) + 1), losses, label="training loss")
+    axis.axhline(pca_val, color="grey", linestyle="--", label="PCA, validation")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("(1/N) Σ ‖x − x̂‖²")
+    axis.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --- graph ---------------------------------------------------------------------------------
+
+def _graph(args: argparse.Namespace) -> int:
+    from . import data, models, viz
+
+    choice = args.model
+    if choice == "paper":
+        model: Any = models.PaperAutoencoder(seed=args.seed)
+        sample = data.correlated_2d(3, seed=args.seed)
+        root = model.loss(sample)
+    elif choice == "linear":
+        model = models.LinearAutoencoder(4, 2, rng=args.seed)
+        sample = np.random.default_rng(args.seed).standard_normal((3, 4))
+        from .nn import mse_loss
+
+        root = mse_loss(model(sample), sample)
+        root.name = "L"
+    elif choice == "mlp":
+        model = models.mlp_autoencoder([6, 4, 2])
+        sample = np.random.default_rng(args.seed).standard_normal((3, 6))
+        from .nn import mse_loss
+
+        root = mse_loss(model(sample), sample)
+        root.name = "L"
+    else:
+        model = load_trained(choice)
+        features = model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder") else 2
+        sample = np.random.default_rng(args.seed).standard_normal((3, features))
+        from .nn import mse_loss
+
+        root = mse_loss(model(sample), sample)
+        root.name = "L"
+    if args.kind == "network":
+        try:
+            picture = viz.draw_network(model)
+        except ValueError as err:
+            raise UsageError(str(err).splitlines()[0]) from None
+    else:
+        highlight = args.highlight
+        if highlight is not None:
+            names = {t.name for t in _all_tensors(root)}
+            if highlight not in names:
+                raise UsageError(f"--highlight {highlight!r} is not a tensor of this graph; "
+                                 f"choose one of {', '.join(sorted(n for n in names if n))}")
+        picture = viz.draw_graph(root, highlight=highlight)
+    out = Path(args.out) if args.out else Path(f"{args.kind}_{Path(choice).stem}")
+    _check_writable_file(out, "--out")
+    missing: list[str] = []
+    written = _render(picture, out, args.format, missing)
+    if missing:
+        print(f"note: {GRAPHVIZ_HINT}", file=sys.stderr)
+    print(f"wrote {written}")
+    return 0
+
+
+def _all_tensors(root: Any) -> list[Any]:
+    from .engine import topological_order
+
+    return topological_order(root)
+
+
+# --- converge and bench: provided by their own modules -------------------------------------
+
+def _converge(args: argparse.Namespace) -> int:
+    from . import convergence
+
+    return int(convergence.run(args))
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return int(bench.run(args))
+
+
+EXAMPLES = {
+    "demo": """examples:
+  tinygrad-ae demo                      # the paper, end to end, into ./tinygrad_ae_out
+  tinygrad-ae demo --quick --out /tmp/x # a fast run""",
+    "train": """examples:
+  tinygrad-ae train data.csv --code-dim 2
+  tinygrad-ae train data.npy --code-dim 8 --hidden 32,16 --activation tanh \\
+      --optimizer adam --lr 1e-3 --epochs 200 --batch-size 64 --save model.npz""",
+    "graph": """examples:
+  tinygrad-ae graph                       # the paper's network, ∂L/∂w1 highlighted
+  tinygrad-ae graph --kind network --model mlp --format png
+  tinygrad-ae graph --model model.npz     # a model saved by 'tinygrad-ae train --save'""",
+    "converge": """examples:
+  tinygrad-ae converge --quick            # a one-minute smoke run
+  tinygrad-ae converge --out results/     # the full study""",
+    "bench": """examples:
+  tinygrad-ae bench --quick
+  tinygrad-ae bench --json bench.json""",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-ae`` argument parser (one-line errors, exit status 2)."""
+    parser = _Parser(
         prog="tinygrad-ae",
         description="A teaching-grade autodiff engine: autoencoders, PCA and the chain rule.",
+        epilog="Run 'tinygrad-ae COMMAND --help' for a command's options and examples.",
     )
     parser.add_argument("--version", action="version", version=f"tinygrad-ae {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="reproduce the paper end to end")
-    demo.add_argument("--out", default="tinygrad_ae_out", help="output folder")
-    demo.add_argument("--quick", action="store_true", help="fewer steps, for smoke tests")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text,
+                                   epilog=EXAMPLES[name],
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    demo = command("demo", "reproduce the paper end to end: gradients, training, pictures")
+    demo.add_argument("--out", default="tinygrad_ae_out", help="output folder "
+                      "(default: ./tinygrad_ae_out)")
+    demo.add_argument("--quick", action="store_true", help="400 steps, for smoke tests")
+    demo.add_argument("--steps", type=int, default=3000, help="gradient-descent steps")
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     demo.set_defaults(run=_demo)
+
+    train = command("train", "train an autoencoder on a .npy, .npz or .csv file")
+    train.add_argument("data", help="(n_samples, n_features) array: .npy, .npz or .csv")
+    train.add_argument("--code-dim", type=int, required=True, help="size of the code (k)")
+    train.add_argument("--hidden", type=_positive_int_list, default=[],
+                       help="hidden layer sizes of the encoder, e.g. 32,16 (default: none)")
+    train.add_argument("--activation", choices=["linear", "tanh", "relu", "sigmoid"],
+                       default="linear", help="activation between layers (default linear)")
+    train.add_argument("--epochs", type=int, default=100, help="passes over the data")
+    train.add_argument("--batch-size", type=int, default=None,
+                       help="rows per step (default: full batch)")
+    train.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
+    train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--val-fraction", type=float, default=0.2,
+                       help="share of rows held out for validation (default 0.2)")
+    train.add_argument("--save", help="save the trained model to this .npz file")
+    train.add_argument("--out", default="tinygrad_ae_train",
+                       help="folder for metrics.json and loss.png")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.set_defaults(run=_train)
+
+    graph = command("graph", "draw the computational graph or the network of a model")
+    graph.add_argument("--model", default="paper",
+                       help="paper, linear, mlp, or a .npz saved by 'train --save'")
+    graph.add_argument("--kind", choices=["graph", "network"], default="graph")
+    graph.add_argument("--highlight", default=None,
+                       help="a tensor name whose chain-rule paths to mark (e.g. w1)")
+    graph.add_argument("--format", choices=["svg", "png", "pdf", "dot"], default="svg")
+    graph.add_argument("--out", default=None, help="output path without suffix")
+    graph.add_argument("--seed", type=int, default=0)
+    graph.set_defaults(run=_graph)
+
+    converge = command("converge", "measure how long a linear autoencoder takes to reach PCA")
+    try:
+        from . import convergence
+
+        convergence.add_arguments(converge)
+    except (ImportError, AttributeError):  # pragma: no cover - module still being written
+        pass
+    converge.set_defaults(run=_converge)
+
+    bench = command("bench", "time the engine against hand-written numpy (and PyTorch)")
+    try:
+        from . import bench as bench_module
+
+        bench_module.add_arguments(bench)
+    except (ImportError, AttributeError):  # pragma: no cover
+        pass
+    bench.set_defaults(run=_bench)
     return parser
 
 
-class _Parser(argparse.ArgumentParser):
-    pass
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
+    """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal)."""
+    parser = build_parser()
     try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
         return int(args.run(args))
     except UsageError as err:
-        print(f"tinygrad-ae {args.command}: error: {err}", file=sys.stderr)
+        name = f"tinygrad-ae {args.command}" if "args" in locals() else "tinygrad-ae"
+        print(f"{name}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("tinygrad-ae: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the promise is: never a traceback
+        if os.environ.get("TINYGRAD_AE_DEBUG"):
+            raise
+        first = str(err).splitlines()[0] if str(err) else ""
+        print(f"tinygrad-ae: internal error: {type(err).__name__}: {first} (set "
+              f"TINYGRAD_AE_DEBUG=1 to see the traceback, and please report it)",
+              file=sys.stderr)
+        return 1
