@@ -23,6 +23,13 @@ if ! command -v dot >/dev/null 2>&1; then
     fi
 fi
 
+# Headless Chromium drives the test of the live training page (skipped where absent).
+if [ "${TINYGRAD_AE_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: installing Chromium for the browser test ..."
+    command -v apt-get >/dev/null 2>&1 && apt_install chromium || \
+        echo "setup: could not install Chromium; the browser test will be skipped." >&2
+fi
+
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv ..."

@@ -2,7 +2,7 @@
 # Set up, then run every check CI runs: ruff, mypy, and the test suite with its doctests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+TINYGRAD_AE_BROWSER=1 bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"; .venv/bin/python -m pytest "$@"

@@ -229,9 +229,9 @@ def _output(entry: Op, data: Any, inputs: tuple[Tensor, ...],
 def binary(entry: Op, a: Any, b: Any) -> Tensor:
     """The fast path of ``entry(a, b)`` for the arithmetic operators of Tensor (at least
     one of ``a`` and ``b`` is a Tensor)."""
-    if type(a) is not Tensor:
+    if not isinstance(a, Tensor):
         a = _constant(a, b.data.dtype)
-    elif type(b) is not Tensor:
+    elif not isinstance(b, Tensor):
         b = _constant(b, a.data.dtype)
     try:
         data = entry.forward(a.data, b.data)

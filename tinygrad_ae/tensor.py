@@ -160,7 +160,10 @@ class Tensor:
         return float(self.data.reshape(()))
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        # numpy ≥ 2 passes copy=True for np.array(t): the result must not alias t.
+        if dtype is not None:
+            return self.data.astype(dtype, copy=bool(copy) or copy is None)
+        return self.data.copy() if copy else self.data
 
     def __len__(self) -> int:
         if self.data.ndim == 0:

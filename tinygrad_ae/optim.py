@@ -1,0 +1,208 @@
+"""Optimizers: SGD, then Adam, with PyTorch's update rules, in place on numpy arrays.
+
+Layer: above :mod:`tinygrad_ae.nn`; imports numpy, ``tensor`` and ``nn`` only.
+
+``step()`` reads each parameter's ``.grad`` and moves its ``.data`` in place with plain
+numpy arithmetic: no Tensor is created and no graph is recorded, so a step costs a few
+array operations per parameter. Parameters whose ``grad`` is None are skipped, as in
+PyTorch. Hyperparameters are attributes (``opt.lr = 0.01`` changes the learning rate).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from .nn import Module
+from .tensor import Tensor
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _check_number(owner: str, name: str, value: float, low: float, high: float = math.inf,
+                  low_inclusive: bool = True, high_inclusive: bool = True) -> float:
+    """``value`` as a float inside the interval, or a ValueError in the user's terms."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}")
+    number = float(value)
+    above = number >= low if low_inclusive else number > low
+    below = number <= high if high_inclusive else number < high
+    if not (math.isfinite(number) and above and below):
+        left = "[" if low_inclusive else "("
+        right = "]" if high_inclusive and math.isfinite(high) else ")"
+        upper = f"{high:g}" if math.isfinite(high) else "∞"
+        raise ValueError(f"{owner}: {name} must be in {left}{low:g}, {upper}{right}, "
+                         f"got {value!r}")
+    return number
+
+
+class Optimizer:
+    """Base class: holds the parameters, checks them, and clears their gradients.
+
+    ``params`` is an iterable of Tensors (``model.parameters()``); each must be a leaf that
+    requires grad, and none may appear twice. Subclasses define ``step()``.
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step(); opt.zero_grad()
+    >>> w.data, w.grad
+    (array([0.8, 1.6]), None)
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+        name = type(self).__name__
+        if isinstance(params, Module):
+            raise TypeError(f"{name}: pass model.parameters(), not the model itself")
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name}: params must be a list of Tensors; wrap a single "
+                            f"tensor as [tensor]")
+        self.params: list[Tensor] = list(params)
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list; does the model have "
+                             f"parameters (Tensors created with requires_grad=True)?")
+        seen: dict[int, int] = {}
+        for i, p in enumerate(self.params):
+            label = f"parameter {i}" + (f" ({p.name!r})" if isinstance(p, Tensor) and p.name
+                                        else "")
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: {label} is a {type(p).__name__}, not a Tensor")
+            if not p.requires_grad:
+                raise ValueError(f"{name}: {label} does not require grad, so it would never "
+                                 f"move; create it with Tensor(..., requires_grad=True)")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: {label} was computed by the op '{p.op_name}', so "
+                                 f"it is not a leaf; optimize the tensors it was computed from")
+            if id(p) in seen:
+                raise ValueError(f"{name}: {label} is the same Tensor as parameter "
+                                 f"{seen[id(p)]}; pass each parameter once")
+            seen[id(p)] = i
+        self.lr = _check_number(name, "lr", lr, 0.0, low_inclusive=False)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``grad = None``, as PyTorch does)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        """Move every parameter that has a gradient one step."""
+        raise NotImplementedError(f"{type(self).__name__} must define step()")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov and weight decay.
+
+    PyTorch's rule, for each parameter p with gradient g:
+
+        g ← g + weight_decay · p
+        b ← g on the first step, else momentum · b + (1 − dampening) · g   (if momentum > 0)
+        g ← g + momentum · b if nesterov, else b                           (if momentum > 0)
+        p ← p − lr · g
+
+    >>> w = Tensor(1.0, requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad(); (w * w).backward(); opt.step()   # ∂(w²)/∂w = 2w
+    >>> round(w.item(), 6)        # 1 − 0.2 = 0.8, then b = 0.9·2 + 1.6 = 3.4: 0.8 − 0.34
+    0.46
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
+                 weight_decay: float = 0.0, dampening: float = 0.0,
+                 nesterov: bool = False) -> None:
+        super().__init__(params, lr)
+        self.momentum = _check_number("SGD", "momentum", momentum, 0.0)
+        self.weight_decay = _check_number("SGD", "weight_decay", weight_decay, 0.0)
+        self.dampening = _check_number("SGD", "dampening", dampening, 0.0, 1.0)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0, got "
+                             f"momentum={momentum}, dampening={dampening}")
+        self._buffers: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            if decay:
+                g = g + decay * p.data
+            if momentum:
+                buffer = self._buffers[i]
+                if buffer is None:
+                    buffer = self._buffers[i] = np.array(g, dtype=p.data.dtype)
+                else:
+                    buffer *= momentum
+                    buffer += (1.0 - self.dampening) * g
+                g = g + momentum * buffer if self.nesterov else buffer
+            p.data -= lr * g
+
+    def __repr__(self) -> str:
+        return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "
+                f"weight_decay={self.weight_decay:g}, dampening={self.dampening:g}, "
+                f"nesterov={self.nesterov})")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), PyTorch's rule, for each parameter p with gradient g at step t:
+
+        g ← g + weight_decay · p
+        m ← β1 m + (1 − β1) g,        v ← β2 v + (1 − β2) g²
+        m̂ = m / (1 − β1ᵗ),            v̂ = v / (1 − β2ᵗ)
+        p ← p − lr · m̂ / (√v̂ + eps)
+
+    with m = v = 0 before the first step. The first step moves every entry by about lr.
+
+    >>> w = Tensor([1.0, -3.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w.data.round(6)
+    array([ 0.9, -2.9])
+    """
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr)
+        try:
+            beta1, beta2 = betas
+        except (TypeError, ValueError):
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}") from None
+        self.betas = (_check_number("Adam", "betas[0]", beta1, 0.0, 1.0, high_inclusive=False),
+                      _check_number("Adam", "betas[1]", beta2, 0.0, 1.0, high_inclusive=False))
+        self.eps = _check_number("Adam", "eps", eps, 0.0)
+        self.weight_decay = _check_number("Adam", "weight_decay", weight_decay, 0.0)
+        self._steps = [0] * len(self.params)
+        self._first: list[np.ndarray | None] = [None] * len(self.params)
+        self._second: list[np.ndarray | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        lr, (beta1, beta2), eps, decay = self.lr, self.betas, self.eps, self.weight_decay
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            if decay:
+                g = g + decay * p.data
+            m, v = self._first[i], self._second[i]
+            if m is None or v is None:
+                m = self._first[i] = np.zeros_like(p.data)
+                v = self._second[i] = np.zeros_like(p.data)
+            self._steps[i] += 1
+            t = self._steps[i]
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * (g * g)
+            # PyTorch's arrangement: lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps).
+            denominator = np.sqrt(v)
+            denominator /= math.sqrt(1.0 - beta2 ** t)
+            denominator += eps
+            p.data -= (lr / (1.0 - beta1 ** t)) * (m / denominator)
+
+    def __repr__(self) -> str:
+        return (f"Adam(lr={self.lr:g}, betas=({self.betas[0]:g}, {self.betas[1]:g}), "
+                f"eps={self.eps:g}, weight_decay={self.weight_decay:g})")
