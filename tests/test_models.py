@@ -188,7 +188,7 @@ def test_paper_graph_reads_like_the_paper():
     model = models.PaperAutoencoder(0.5, -0.2, 0.8, -0.6, 0.3, 0.2, -0.1)
     loss = model.loss(np.array([[1.0, 2.0], [0.5, -1.0]]))
     tensors = {t.name: t for t in topological_order(loss) if t.name}
-    assert set(tensors) == {"x1", "x2", "h", "x̂1", "x̂2", "L", *PARAM_NAMES}
+    assert set(tensors) == {"x1", "x2", "h", "x̂1", "x̂2", "r1", "r2", "L", *PARAM_NAMES}
     scopes = {name: t.scope for name, t in tensors.items()}
     assert {scopes[n] for n in ("w1", "w2", "b1", "h")} == {"encoder"}
     assert {scopes[n] for n in ("w3", "w4", "b2", "b3", "x̂1", "x̂2")} == {"decoder"}

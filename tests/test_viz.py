@@ -327,10 +327,11 @@ def test_chain_rule_of_the_paper_network():
     rule = viz.chain_rule(loss, "w1")
     text = str(rule)
     assert len(rule.paths) == 2
-    assert text.startswith("∂L/∂w1 = ∂L/∂x̂1 · ∂x̂1/∂h · ∂h/∂w1 + ∂L/∂x̂2 · ∂x̂2/∂h · ∂h/∂w1")
+    assert text.startswith("∂L/∂w1 = ∂L/∂r1 · ∂r1/∂x̂1 · ∂x̂1/∂h · ∂h/∂w1 "
+                           "+ ∂L/∂r2 · ∂r2/∂x̂2 · ∂x̂2/∂h · ∂h/∂w1")
     first, second = rule.terms
-    assert first.derivatives == ("∂L/∂x̂1", "∂x̂1/∂h", "∂h/∂w1")
-    assert first.factors[1:] == ("w3", "x1") and second.factors[1:] == ("w4", "x1")
+    assert first.derivatives == ("∂L/∂r1", "∂r1/∂x̂1", "∂x̂1/∂h", "∂h/∂w1")
+    assert first.factors[-2:] == ("w3", "x1") and second.factors[-2:] == ("w4", "x1")
     assert "· w3 · x1" in text and "· w4 · x1" in text
     truth = closed_form.paper_partials(model.as_params(), paper_data(3))["w1"]
     engine = tg.grad(loss, model.w1)[0].item()

@@ -317,7 +317,11 @@ class PaperAutoencoder(Module):
         x = _paper_input(x, "PaperAutoencoder.loss")
         with self.named_scope(""):
             x1, x2, _, x_hat1, x_hat2 = self._equations(x)
-            loss = ((x1 - x_hat1) ** 2 + (x2 - x_hat2) ** 2).sum() / x.shape[0]
+            r1 = x1 - x_hat1  # the residuals, r_i = x_i − x̂_i (the paper's ℓ_i)
+            r1.name = "r1"
+            r2 = x2 - x_hat2
+            r2.name = "r2"
+            loss = (r1 ** 2 + r2 ** 2).sum() / x.shape[0]
         loss.name = "L"
         return loss
 

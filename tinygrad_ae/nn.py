@@ -27,6 +27,7 @@ import math
 import os
 import stat
 import tempfile
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -136,6 +137,17 @@ def _is_parameter(value: Any) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value._op is None
 
 
+_AUTO_NAMED: weakref.WeakSet[Tensor] = weakref.WeakSet()
+
+
+def _name_parameter(tensor: Tensor, dotted: str, attribute: str) -> None:
+    """Give an unnamed parameter its dotted path as its display name (``encoder.weight``),
+    so graph drawings read in the model's own terms; a name the user chose is kept."""
+    if tensor.name is None or tensor in _AUTO_NAMED:
+        tensor.name = dotted
+        _AUTO_NAMED.add(tensor)
+
+
 @contextlib.contextmanager
 def _scope(path: str) -> Iterator[None]:
     previous = STATE.scope
@@ -187,6 +199,7 @@ class Module:
             self._assign_paths()
         elif _is_parameter(value):
             value._scope = self._parameter_scope(name)
+            _name_parameter(value, _join(self._path, name), name)
 
     # --- the tree -------------------------------------------------------------------------
     def _direct_items(self) -> Iterator[tuple[str, Any]]:
@@ -221,6 +234,7 @@ class Module:
                     children.append((value, _join(path, name)))
                 elif _is_parameter(value):
                     value._scope = module._parameter_scope(name)
+                    _name_parameter(value, _join(path, name), name)
             todo.extend(reversed(children))  # first-assigned child is named first
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
