@@ -208,6 +208,7 @@ def test_reshape_and_axis_errors():
         Tensor(np.ones(2))[5]
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
 def test_detect_anomaly_names_the_op_in_forward_and_backward():
     x = Tensor([0.0, 1.0], requires_grad=True)
     with detect_anomaly(), pytest.raises(FloatingPointError, match="op 'log'.*forward"):
