@@ -1213,6 +1213,8 @@ class _Canvas:
 
     def __init__(self, name: str, title: str = "") -> None:
         self.graph = graphviz.Digraph(name=name, engine="neato")
+        # Also in the DOT text, so a saved .dot file drawn with plain `dot` keeps the layout.
+        self.graph.attr(layout="neato")
         self.graph.attr(splines="line", inputscale="72", outputorder="edgesfirst",
                         fontname=_FONT, pad="0.2")
         if title:

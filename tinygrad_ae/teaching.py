@@ -1,0 +1,746 @@
+"""Watch a training run frame by frame: :class:`LiveSnapshots` and :func:`write_html`.
+
+Layer: the top of the stack, beside the command line. Imports numpy, the ``graphviz``
+package, and ``tensor``, ``nn``, ``models`` and ``viz`` of ours; nothing imports it.
+
+:class:`LiveSnapshots` is a callback for :func:`tinygrad_ae.models.fit`. Every ``every``
+epochs it builds the model's loss on a small fixed sample, draws its computational graph
+with values and gradients (:func:`tinygrad_ae.viz.draw_graph`) and the network
+(:func:`tinygrad_ae.viz.draw_network`), and keeps the drawings as text: DOT always, SVG
+when Graphviz's ``dot`` program is installed. It also keeps every epoch's loss.
+
+:func:`write_html` turns the snapshots into ONE self-contained HTML page (inline SVG,
+inline CSS, inline JavaScript; no server and no network): a slider over the frames, the
+graph and the network of the current frame, and the loss curve with a marker at the
+current epoch. Open it from disk with any browser. The page reads its address's
+fragment: ``page.html#frame=3`` opens frame 3, ``#frame=last`` the last one.
+
+>>> import tempfile, os
+>>> from tinygrad_ae import data, models
+>>> X = data.correlated_2d(60, seed=0)
+>>> live = LiveSnapshots(every=5, sample=X[:3], render_svg=False)   # DOT only: fast
+>>> history = models.fit(models.PaperAutoencoder(seed=0), X, epochs=10, lr=0.05,
+...                      callbacks=[live], progress=False)
+>>> [snapshot.epoch for snapshot in live.snapshots]
+[5, 10]
+>>> page = write_html(live, os.path.join(tempfile.mkdtemp(), "run.html"))
+>>> 'id="frame-slider"' in page.read_text(encoding="utf-8")
+True
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from . import viz
+from .models import PaperAutoencoder
+from .nn import Module, mse_loss
+from .tensor import ArrayLike, Tensor, enable_grad
+
+__all__ = ["LiveSnapshots", "Snapshot", "Picture", "write_html", "graphviz_available"]
+
+LossFunction = Callable[[Module, Tensor], Tensor]
+"""``loss_fn(model, x) -> L``: the one-number loss drawn in each snapshot."""
+
+
+def graphviz_available() -> bool:
+    """Whether Graphviz's ``dot`` program is on PATH, so pictures can be drawn as SVG.
+
+    >>> isinstance(graphviz_available(), bool)
+    True
+    """
+    return shutil.which("dot") is not None
+
+
+@dataclass(frozen=True)
+class Picture:
+    """One drawing as text: its DOT ``source``, the Graphviz ``engine`` that lays it out
+    (``"dot"``, or ``"neato"`` for the pinned network diagram) and its ``svg`` (None
+    when it was not rendered).
+
+    >>> Picture("digraph { a -> b }").svg is None
+    True
+    """
+
+    source: str
+    engine: str = "dot"
+    svg: str | None = None
+
+    def rendered(self) -> Picture:
+        """This picture with its SVG, drawn now if it is missing; unchanged when Graphviz
+        is not installed (check ``.svg``)."""
+        if self.svg is not None:
+            return self
+        svg = _pipe_svg(graphviz.Source(self.source, engine=self.engine))
+        return self if svg is None else Picture(self.source, self.engine, svg)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a training run after one epoch.
+
+    ``epoch`` (0 for a capture before training), ``loss`` (that epoch's training loss as
+    ``fit`` reported it, None before training), ``sample_loss`` (the loss on the
+    snapshot's sample: the value at the root of ``graph``), and the drawings ``graph``
+    and ``network`` (:class:`Picture`, or None when not drawn).
+    """
+
+    epoch: int
+    loss: float | None
+    sample_loss: float
+    graph: Picture | None
+    network: Picture | None
+
+
+def _pipe_svg(graph: Any) -> str | None:
+    """SVG text of a graphviz object, or None without the ``dot`` program."""
+    if not graphviz_available():
+        return None
+    try:
+        return str(graph.pipe(format="svg", encoding="utf-8"))
+    except graphviz.ExecutableNotFound:
+        return None
+
+
+def _check_sample(sample: ArrayLike) -> np.ndarray:
+    array = np.asarray(sample.data if isinstance(sample, Tensor) else sample)
+    if array.ndim != 2 or array.shape[0] < 1:
+        raise ValueError(
+            f"LiveSnapshots: sample must be a few rows of the training data, shape "
+            f"(n_samples, n_features) with n_samples >= 1 (for example X[:4]), got shape "
+            f"{array.shape}"
+        )
+    if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
+        raise ValueError("LiveSnapshots: sample must hold finite real numbers")
+    return array.copy()
+
+
+def _default_loss(model: Module, x: Tensor) -> Tensor:
+    """The paper's loss, built term by term for the paper's network (named x1 … L)."""
+    if isinstance(model, PaperAutoencoder):
+        return model.loss(x)
+    loss = mse_loss(model(x), x, "paper")
+    loss.name = "L"
+    return loss
+
+
+class LiveSnapshots:
+    """A :func:`~tinygrad_ae.models.fit` callback that draws the model every ``every``
+    epochs: its computational graph on ``sample`` with values and gradients, its
+    network diagram, and the loss.
+
+    Args:
+        every: snapshot after epochs every, 2·every, … (epochs count from 1).
+        sample: a few rows of the data, (n_samples, n_features); the graph of the loss
+            on them is drawn. Up to four rows show every value; more are summarised.
+        draw_graph: draw the computational graph (:func:`tinygrad_ae.viz.draw_graph`).
+        draw_network: draw the neurons and weights (:func:`tinygrad_ae.viz.draw_network`;
+            it refuses layers wider than 12 neurons, so pass False for big models).
+        highlight: a tensor's name (``"w1"``): mark its chain-rule paths in red.
+        graph_options: more keyword arguments for ``draw_graph`` (``rankdir="TB"``,
+            ``check=True``, ``edge_labels=False``, ...).
+        loss_fn: ``loss_fn(model, x)`` builds the one-number loss to draw; by default
+            the paper's L = (1/N) Σ_i ‖x_i − x̂_i‖² (for ``PaperAutoencoder`` its own
+            ``loss``, whose tensors are named x1, x2, h, x̂1, x̂2, L).
+        render_svg: True to draw SVG now (needs Graphviz's ``dot``), False to keep DOT
+            only (:func:`write_html` draws it later if it can), None for "when installed".
+        path: if given, the page is rewritten there (atomically) after every snapshot,
+            so a browser can be refreshed while training runs.
+
+    Drawing reads the model and writes nothing: gradients come from
+    :func:`tinygrad_ae.engine.grad`, so no ``.grad`` changes and training is unaffected.
+    ``snapshots`` lists the :class:`Snapshot` objects, ``losses`` every epoch's loss.
+    Call :meth:`capture` yourself before ``fit`` to include the starting point (epoch 0).
+
+    >>> from tinygrad_ae import data, models
+    >>> X = data.correlated_2d(40, seed=1)
+    >>> model = models.PaperAutoencoder(seed=1)
+    >>> live = LiveSnapshots(every=2, sample=X[:2], render_svg=False)
+    >>> live.capture(model)                       # epoch 0: before training
+    >>> _ = models.fit(model, X, epochs=5, lr=0.05, callbacks=[live], progress=False)
+    >>> [s.epoch for s in live.snapshots], len(live.losses)
+    ([0, 2, 4], 5)
+    >>> "/∂w3 = h" in live.snapshots[1].graph.source    # edges carry local partials
+    True
+    """
+
+    def __init__(
+        self,
+        every: int = 1,
+        *,
+        sample: ArrayLike,
+        draw_graph: bool = True,
+        draw_network: bool = True,
+        highlight: str | None = None,
+        graph_options: Mapping[str, Any] | None = None,
+        loss_fn: LossFunction | None = None,
+        render_svg: bool | None = None,
+        path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
+            raise ValueError(f"LiveSnapshots: every must be a positive number of epochs, "
+                             f"got {every!r}")
+        if render_svg is True and not graphviz_available():
+            raise viz.GraphvizNotFound(
+                "LiveSnapshots(render_svg=True): Graphviz's 'dot' program is not on PATH; "
+                "install it (apt-get install graphviz, brew install graphviz) or pass "
+                "render_svg=None to keep the DOT source and draw it later"
+            )
+        options = dict(graph_options or {})
+        if highlight is not None:
+            options["highlight"] = highlight
+        self.every = int(every)
+        self.sample = _check_sample(sample)
+        self.draw_graph = bool(draw_graph)
+        self.draw_network = bool(draw_network)
+        self.graph_options = options
+        self.loss_fn: LossFunction = loss_fn or _default_loss
+        self.render_svg = graphviz_available() if render_svg is None else bool(render_svg)
+        self.path = None if path is None else Path(path)
+        self.snapshots: list[Snapshot] = []
+        self.losses: list[float] = []
+
+    def __repr__(self) -> str:
+        return (f"LiveSnapshots(every={self.every}, sample of {self.sample.shape[0]} rows, "
+                f"{len(self.snapshots)} snapshots)")
+
+    def __call__(self, epoch: int, loss: float, model: Module) -> None:
+        """The ``fit`` callback: record the loss; draw a snapshot every ``every`` epochs."""
+        while len(self.losses) < epoch:
+            self.losses.append(math.nan)
+        self.losses[epoch - 1] = float(loss)
+        if epoch % self.every == 0:
+            self.capture(model, epoch, loss)
+
+    def capture(self, model: Module, epoch: int = 0, loss: float | None = None) -> None:
+        """Draw ``model`` now and append a :class:`Snapshot` (epoch 0 by default: call it
+        before ``fit`` to keep the starting point)."""
+        x = Tensor(self.sample, name="x")
+        with enable_grad():
+            root = self.loss_fn(model, x)
+            if not isinstance(root, Tensor) or root.size != 1:
+                raise ValueError(f"LiveSnapshots: loss_fn must return a one-number Tensor, "
+                                 f"got {getattr(root, 'shape', type(root).__name__)}")
+            graph = None
+            if self.draw_graph:
+                options = {"names": model, **self.graph_options}
+                graph = self._picture(viz.draw_graph(root, **options))
+        network = None
+        if self.draw_network:
+            try:
+                drawing = viz.draw_network(model)
+            except ValueError as error:
+                raise ValueError(f"LiveSnapshots: {error}; or pass draw_network=False") \
+                    from None
+            network = self._picture(drawing)
+        self.snapshots.append(Snapshot(
+            epoch=int(epoch), loss=None if loss is None else float(loss),
+            sample_loss=float(root.item()), graph=graph, network=network,
+        ))
+        if self.path is not None:
+            write_html(self, self.path)
+
+    def _picture(self, graph: graphviz.Digraph) -> Picture:
+        engine = str(getattr(graph, "engine", "dot") or "dot")
+        svg = _pipe_svg(graph) if self.render_svg else None
+        return Picture(graph.source, engine, svg)
+
+    def write_html(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """``write_html(self, path, **options)``: see :func:`write_html`."""
+        return write_html(self, path, **options)
+
+
+# --- the page ------------------------------------------------------------------------------
+
+def _clean_svg(svg: str, prefix: str) -> str:
+    """Graphviz's SVG as an inline element: the XML prolog, DOCTYPE (with its URL),
+    comments and namespace declarations removed, and ids prefixed so the graph and the
+    network never share one."""
+    start = svg.find("<svg")
+    body = svg[start:] if start >= 0 else svg
+    body = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL)
+    body = re.sub(r'(?<=\s)id="', f'id="{prefix}', body)
+    # Inline SVG in HTML needs no namespace declarations; without them the page names no URL.
+    body = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", body)
+    return body.strip()
+
+
+def _format_loss(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.6g}"
+
+
+def _nice_step(span: float, count: int) -> float:
+    raw = span / max(count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def _linear_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    step = _nice_step(high - low, count)
+    first = math.ceil(low / step - 1e-9) * step
+    ticks = []
+    value = first
+    while value <= high + 1e-9 * step:
+        ticks.append(0.0 if abs(value) < 1e-12 * step else value)
+        value += step
+    return ticks
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    ticks = [10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+             if low <= 10.0 ** e <= high]
+    if len(ticks) < 2:   # less than a decade: 1, 2, 5 steps
+        ticks = [m * 10.0 ** e
+                 for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+                 for m in (1, 2, 5) if low <= m * 10.0 ** e <= high]
+    return ticks
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:.3g}"
+
+
+# The loss panel's geometry in SVG user units.
+_CURVE_WIDTH, _CURVE_HEIGHT = 560.0, 300.0
+_LEFT, _RIGHT, _TOP, _BOTTOM = 62.0, 16.0, 14.0, 42.0
+
+
+def _loss_curve(
+    losses: Sequence[float | None], frames: Sequence[Snapshot], bound: float | None,
+    bound_label: str, log_scale: bool | None,
+) -> tuple[str, list[dict[str, float | None]]]:
+    """The loss per epoch as an inline SVG, and where the marker goes for each frame."""
+    points = [(e, float(v)) for e, v in enumerate(losses, start=1)
+              if v is not None and math.isfinite(v)]
+    points += [(s.epoch, s.loss) for s in frames
+               if s.loss is not None and math.isfinite(s.loss) and s.epoch > len(losses)]
+    points.sort()
+    values = [v for _, v in points] + ([bound] if bound is not None else [])
+    epochs = [e for e, _ in points] + [s.epoch for s in frames]
+    x_low = min(epochs + [0]) if any(s.epoch == 0 for s in frames) else min(epochs + [1])
+    x_high = max(epochs + [x_low + 1])
+    if values:
+        y_low, y_high = min(values), max(values)
+    else:
+        y_low, y_high = 0.0, 1.0
+    positive = bool(values) and y_low > 0
+    log = (positive and y_high / y_low > 50) if log_scale is None else (log_scale and positive)
+    if log:
+        y_low, y_high = y_low / 1.3, y_high * 1.3
+        transform: Callable[[float], float] = math.log10
+    else:
+        pad = 0.05 * (y_high - y_low) or 0.5 * abs(y_high) or 1.0
+        y_low, y_high = (0.0 if y_low >= 0 and y_low < 0.3 * y_high else y_low - pad), \
+            y_high + pad
+        transform = float
+    plot_w = _CURVE_WIDTH - _LEFT - _RIGHT
+    plot_h = _CURVE_HEIGHT - _TOP - _BOTTOM
+    t_low, t_high = transform(y_low), transform(y_high)
+
+    def sx(epoch: float) -> float:
+        return _LEFT + (epoch - x_low) / (x_high - x_low) * plot_w
+
+    def sy(value: float) -> float:
+        return _TOP + (t_high - transform(value)) / (t_high - t_low) * plot_h
+
+    parts = [
+        f'<svg id="loss-curve" viewBox="0 0 {_CURVE_WIDTH:g} {_CURVE_HEIGHT:g}" '
+        f'role="img" aria-label="training loss per epoch">',
+        f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w:g}" height="{plot_h:g}" '
+        f'class="plot-area"/>',
+    ]
+    y_ticks = _log_ticks(y_low, y_high) if log else _linear_ticks(y_low, y_high)
+    for tick in y_ticks:
+        y = sy(tick)
+        parts.append(f'<line x1="{_LEFT}" x2="{_LEFT + plot_w:g}" y1="{y:.2f}" y2="{y:.2f}" '
+                     f'class="grid"/>')
+        parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.2f}" class="tick" '
+                     f'text-anchor="end">{_tick_text(tick)}</text>')
+    for tick in _linear_ticks(x_low, x_high):
+        if abs(tick - round(tick)) > 1e-9:
+            continue
+        x = sx(tick)
+        parts.append(f'<line x1="{x:.2f}" x2="{x:.2f}" y1="{_TOP + plot_h:g}" '
+                     f'y2="{_TOP + plot_h + 5:g}" class="axis"/>')
+        parts.append(f'<text x="{x:.2f}" y="{_TOP + plot_h + 18:g}" class="tick" '
+                     f'text-anchor="middle">{int(round(tick))}</text>')
+    parts.append(f'<text x="{_LEFT + plot_w / 2:g}" y="{_CURVE_HEIGHT - 6:g}" class="axis-label" '
+                 f'text-anchor="middle">epoch</text>')
+    parts.append(f'<text x="14" y="{_TOP + plot_h / 2:g}" class="axis-label" '
+                 f'text-anchor="middle" transform="rotate(-90 14 {_TOP + plot_h / 2:g})">'
+                 f'loss L{" (log scale)" if log else ""}</text>')
+    if bound is not None and math.isfinite(bound) and (not log or bound > 0):
+        y = sy(bound)
+        parts.append(f'<line x1="{_LEFT}" x2="{_LEFT + plot_w:g}" y1="{y:.2f}" y2="{y:.2f}" '
+                     f'class="bound"/>')
+        parts.append(f'<text x="{_LEFT + plot_w - 4:g}" y="{y - 5:.2f}" class="bound-label" '
+                     f'text-anchor="end">{html.escape(bound_label)} = '
+                     f'{_format_loss(bound)}</text>')
+    if points:
+        coordinates = " ".join(f"{sx(e):.2f},{sy(v):.2f}" for e, v in points)
+        parts.append(f'<polyline points="{coordinates}" class="curve"/>')
+    markers: list[dict[str, float | None]] = []
+    for s in frames:
+        y_value = (sy(s.loss) if s.loss is not None and math.isfinite(s.loss)
+                   and (not log or s.loss > 0) else None)
+        markers.append({"x": round(sx(s.epoch), 2),
+                        "y": None if y_value is None else round(y_value, 2)})
+        if y_value is not None:
+            parts.append(f'<circle cx="{sx(s.epoch):.2f}" cy="{y_value:.2f}" r="2.5" '
+                         f'class="frame-dot"/>')
+    first = markers[0] if markers else {"x": _LEFT, "y": None}
+    hidden = "" if first["y"] is not None else ' visibility="hidden"'
+    parts.append(f'<line id="loss-marker-line" x1="{first["x"]}" x2="{first["x"]}" '
+                 f'y1="{_TOP}" y2="{_TOP + plot_h:g}" class="marker-line"/>')
+    parts.append(f'<circle id="loss-marker" cx="{first["x"]}" cy="{first["y"] or _TOP}" r="6" '
+                 f'class="marker"{hidden}/>')
+    parts.append("</svg>")
+    return "\n".join(parts), markers
+
+
+_CSS = """
+:root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --accent: #d62728;
+        --panel: #ffffff; --page: #f6f8fa; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 16px 20px 28px; background: var(--page); color: var(--ink);
+       font: 15px/1.45 "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
+h1 { font-size: 21px; margin: 0 0 2px; }
+h2 { font-size: 15px; margin: 0 0 6px; }
+.subtitle { color: var(--muted); margin: 0 0 12px; font-size: 13px; }
+.controls { position: sticky; top: 0; z-index: 2; display: flex; align-items: center;
+            gap: 14px; background: var(--panel); border: 1px solid var(--line);
+            border-radius: 8px; padding: 10px 14px; margin-bottom: 12px; }
+#frame-slider { flex: 1; min-width: 160px; accent-color: var(--accent); height: 22px; }
+#frame-label { font-variant-numeric: tabular-nums; font-weight: 600; min-width: 22em; }
+button { font: inherit; padding: 4px 12px; border: 1px solid var(--line); border-radius: 6px;
+         background: #f3f4f6; cursor: pointer; }
+button:hover { background: #e7e9ec; }
+.row { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px;
+       margin-bottom: 12px; }
+@media (max-width: 900px) { .row { grid-template-columns: 1fr; } }
+.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px;
+         padding: 10px 12px; min-width: 0; }
+.panel .hint { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
+#loss-curve { width: 100%; height: auto; display: block; }
+#loss-curve .plot-area { fill: #fbfbfc; stroke: var(--line); }
+#loss-curve .grid { stroke: #eaeef2; }
+#loss-curve .axis { stroke: var(--muted); }
+#loss-curve .tick { font-size: 11px; fill: var(--muted); }
+#loss-curve .axis-label { font-size: 12px; fill: var(--ink); }
+#loss-curve .curve { fill: none; stroke: #1f77b4; stroke-width: 2; }
+#loss-curve .frame-dot { fill: #1f77b4; opacity: 0.55; }
+#loss-curve .bound { stroke: #2ca02c; stroke-dasharray: 6 4; stroke-width: 1.5; }
+#loss-curve .bound-label { font-size: 11px; fill: #2ca02c; }
+#loss-curve .marker-line { stroke: var(--accent); stroke-width: 1.5; stroke-dasharray: 3 3; }
+#loss-curve .marker { fill: var(--accent); stroke: white; stroke-width: 2; }
+#network-view svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+#graph-view { overflow: auto; max-height: 78vh; border-top: 1px solid var(--line);
+              padding-top: 6px; }
+#graph-view svg { display: block; max-width: none; }
+.panel-head { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
+.panel-head label { font-size: 13px; color: var(--muted); }
+pre.dot-source { white-space: pre; overflow: auto; max-height: 50vh; font-size: 11px;
+                 background: #f6f8fa; border: 1px solid var(--line); padding: 8px; margin: 0; }
+.note { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 6px;
+        padding: 6px 10px; font-size: 13px; margin: 0 0 8px; }
+.legend span { display: inline-block; padding: 0 6px; margin-right: 4px; border-radius: 4px;
+               border: 1px solid #999; font-size: 12px; }
+footer { color: var(--muted); font-size: 12px; margin-top: 10px; }
+"""
+
+_SCRIPT = """
+(function () {
+  "use strict";
+  var FRAMES = JSON.parse(document.getElementById("frames-data").textContent);
+  var slider = document.getElementById("frame-slider");
+  var label = document.getElementById("frame-label");
+  var graphView = document.getElementById("graph-view");
+  var networkView = document.getElementById("network-view");
+  var markerLine = document.getElementById("loss-marker-line");
+  var marker = document.getElementById("loss-marker");
+  var play = document.getElementById("play");
+  var zoom = document.getElementById("graph-zoom");
+  var timer = null;
+
+  // Graphviz sizes its SVG in points; zoom scales that natural size (1pt = 4/3 px),
+  // or fits the graph to the panel's width.
+  function applyZoom() {
+    var svg = graphView ? graphView.querySelector("svg") : null;
+    if (!svg || !zoom) { return; }
+    if (zoom.value === "fit") {
+      svg.style.width = "100%";
+    } else {
+      var points = parseFloat(svg.getAttribute("width")) || 800;
+      svg.style.width = Math.round(points * 4 / 3 * Number(zoom.value)) + "px";
+    }
+    svg.style.height = "auto";
+  }
+
+  function fill(view, picture) {
+    if (!view) { return; }
+    view.textContent = "";
+    if (!picture) { return; }
+    if (picture.svg) {
+      view.innerHTML = picture.svg;
+      if (view === graphView) { applyZoom(); }
+      return;
+    }
+    var note = document.createElement("p");
+    note.className = "note";
+    note.textContent = "Graphviz's dot program was not found when this page was written, " +
+      "so this drawing is shown as its DOT source. Install Graphviz and write the page again.";
+    var pre = document.createElement("pre");
+    pre.className = "dot-source";
+    pre.textContent = picture.dot;
+    view.appendChild(note);
+    view.appendChild(pre);
+  }
+
+  function show(n, source) {
+    n = Math.min(Math.max(1, Math.round(Number(n)) || 1), FRAMES.length);
+    var frame = FRAMES[n - 1];
+    slider.value = String(n);
+    label.textContent = frame.label;
+    fill(graphView, frame.graph);
+    fill(networkView, frame.network);
+    markerLine.setAttribute("x1", frame.x);
+    markerLine.setAttribute("x2", frame.x);
+    marker.setAttribute("cx", frame.x);
+    if (frame.y === null) {
+      marker.setAttribute("visibility", "hidden");
+    } else {
+      marker.setAttribute("cy", frame.y);
+      marker.removeAttribute("visibility");
+    }
+    document.body.setAttribute("data-frame", String(n));
+    document.body.setAttribute("data-frame-source", source);
+  }
+
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.textContent = "\\u25b6 play";
+  }
+
+  slider.addEventListener("input", function () { show(slider.value, "input"); });
+  play.addEventListener("click", function () {
+    if (timer !== null) { stop(); return; }
+    if (Number(slider.value) >= FRAMES.length) { show(1, "play"); }
+    play.textContent = "\\u275a\\u275a pause";
+    timer = setInterval(function () {
+      var next = Number(slider.value) + 1;
+      if (next > FRAMES.length) { stop(); return; }
+      show(next, "play");
+    }, 700);
+  });
+  if (zoom) { zoom.addEventListener("change", applyZoom); }
+  document.addEventListener("keydown", function (event) {
+    if (event.target === slider) { return; }
+    if (event.key === "ArrowRight") { show(Number(slider.value) + 1, "key"); }
+    if (event.key === "ArrowLeft") { show(Number(slider.value) - 1, "key"); }
+  });
+
+  // The address's fragment: #frame=3 (or #frame=last) opens that frame;
+  // #test-move-slider=3 moves the slider and fires a real "input" event (for tests).
+  function fromHash() {
+    var params = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var wanted = params.get("test-move-slider") || params.get("frame");
+    if (wanted === null) { return; }
+    var n = wanted === "last" ? FRAMES.length : Number(wanted);
+    if (params.has("test-move-slider")) {
+      slider.value = String(n);
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+    } else {
+      show(n, "hash");
+    }
+  }
+  window.addEventListener("hashchange", fromHash);
+  show(1, "load");
+  fromHash();
+}());
+"""
+
+
+def _frame_label(n: int, count: int, snapshot: Snapshot) -> str:
+    when = "before training" if snapshot.epoch == 0 else f"epoch {snapshot.epoch}"
+    loss = _format_loss(snapshot.loss if snapshot.loss is not None else snapshot.sample_loss)
+    which = "loss" if snapshot.loss is not None else "loss on the sample"
+    return f"frame {n} of {count} · {when} · {which} {loss}"
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON to put inside ``<script type="application/json">``: "</" is written "<\\/" (the
+    same string in JSON) and "<!--" as "\\u003c!--", so nothing in it can end the
+    element early."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
+
+
+def _picture_data(picture: Picture | None, prefix: str, render_svg: bool) -> dict[str, Any]:
+    if picture is None:
+        return {}
+    if render_svg:
+        picture = picture.rendered()
+    svg = None if picture.svg is None else _clean_svg(picture.svg, prefix)
+    return {"svg": svg, "dot": picture.source}
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, then rename it over ``target``, so a
+    reader (a browser refreshing mid-training) never sees half a page."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                     suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def write_html(
+    snapshots: LiveSnapshots | Sequence[Snapshot],
+    path: str | os.PathLike[str],
+    title: str = "Training, frame by frame",
+    losses: Sequence[float | None] | None = None,
+    bound: float | None = None,
+    bound_label: str = "PCA bound",
+    log_scale: bool | None = None,
+    render_svg: bool | None = None,
+) -> Path:
+    """Write one self-contained HTML page showing ``snapshots`` frame by frame; return
+    its path.
+
+    The page has a slider (``id="frame-slider"``) over the frames, a label with the
+    frame, epoch and loss (``id="frame-label"``), the network and the computational graph
+    of the current frame, and the loss curve (drawn here as SVG) with a marker at the
+    current epoch; a play button steps through the frames, and the arrow keys move one
+    frame. Everything is inline, so the file works from disk with no network.
+    ``page.html#frame=N`` opens frame N (counted from 1; ``#frame=last`` the last).
+
+    Args:
+        snapshots: a :class:`LiveSnapshots` (its per-epoch losses draw the curve) or a
+            list of :class:`Snapshot`.
+        path: where to write; folders are made and the file is replaced atomically.
+        title: the page's heading.
+        losses: the loss per epoch (``history["loss"]``) when ``snapshots`` is a list;
+            otherwise the curve joins the snapshots' own losses.
+        bound: a loss to draw as a dashed line, such as ``pca.min_reconstruction_loss``.
+        bound_label: that line's label.
+        log_scale: the curve's y axis; None picks log when the loss spans over 50×.
+        render_svg: draw missing SVG now (True/None: when Graphviz is installed); a
+            drawing without SVG is shown as its DOT source in a ``<pre>``, and the page
+            says why.
+
+    >>> import tempfile, os
+    >>> frames = [Snapshot(epoch, loss, loss, Picture("digraph { x -> L }"), None)
+    ...           for epoch, loss in ((10, 2.0), (20, 1.5))]
+    >>> page = write_html(frames, os.path.join(tempfile.mkdtemp(), "page.html"),
+    ...                   render_svg=False)
+    >>> text = page.read_text(encoding="utf-8")
+    >>> "frame 1 of 2 · epoch 10 · loss 2" in text, "http://" in text
+    (True, False)
+    """
+    if isinstance(snapshots, LiveSnapshots):
+        frames = list(snapshots.snapshots)
+        curve: Sequence[float | None] = list(snapshots.losses) if losses is None else losses
+    else:
+        frames = list(snapshots)
+        curve = list(losses) if losses is not None else []
+    if not frames:
+        raise ValueError("write_html: there are no snapshots to show; train with "
+                         "LiveSnapshots(every=...) as a callback of fit first (or lower "
+                         "every below the number of epochs)")
+    for i, frame in enumerate(frames):
+        if not isinstance(frame, Snapshot):
+            raise TypeError(f"write_html: snapshots[{i}] is a {type(frame).__name__}, not a "
+                            f"teaching.Snapshot")
+    draw = graphviz_available() if render_svg is None else bool(render_svg)
+    curve = [None if v is None or not math.isfinite(float(v)) else float(v) for v in curve]
+    curve_svg, markers = _loss_curve(curve, frames, bound, bound_label, log_scale)
+    data: list[dict[str, Any]] = []
+    for n, (frame, where) in enumerate(zip(frames, markers), start=1):
+        data.append({
+            "label": _frame_label(n, len(frames), frame),
+            "epoch": frame.epoch,
+            "x": where["x"], "y": where["y"],
+            "graph": _picture_data(frame.graph, "graph-", draw) or None,
+            "network": _picture_data(frame.network, "network-", draw) or None,
+        })
+    missing_svg = any(item[key] is not None and item[key]["svg"] is None
+                      for item in data for key in ("graph", "network"))
+    has_graph = any(item["graph"] is not None for item in data)
+    has_network = any(item["network"] is not None for item in data)
+    epochs = [frame.epoch for frame in frames]
+    subtitle = (f"{len(frames)} frame{'s' if len(frames) != 1 else ''}, epochs "
+                f"{min(epochs)}–{max(epochs)}. Drag the slider, press play, or use the arrow "
+                f"keys. Made with tinygrad_ae.teaching; this file needs no network.")
+    note = ("<p class=\"note\" id=\"no-graphviz\">Graphviz's <code>dot</code> program was not "
+            "installed when this page was written, so drawings appear as DOT source. Install "
+            "Graphviz (<code>apt-get install graphviz</code> or <code>brew install graphviz"
+            "</code>) and write the page again to see pictures.</p>") if missing_svg else ""
+    network_panel = (
+        '<section class="panel" id="network-panel"><h2>The network</h2>'
+        '<div id="network-view"></div>'
+        '<p class="hint">Weights and biases of this frame.</p></section>'
+        if has_network else ""
+    )
+    graph_panel = (
+        '<section class="panel" id="graph-panel"><div class="panel-head">'
+        "<h2>The computational graph of L on the sample</h2>"
+        '<label>zoom <select id="graph-zoom"><option value="fit">fit to width</option>'
+        '<option value="0.5">50%</option><option value="0.75" selected>75%</option>'
+        '<option value="1">100%</option></select></label></div>'
+        '<p class="hint legend"><span style="background:#fff2cc">parameter</span>'
+        '<span style="background:#eeeeee">data</span>'
+        '<span style="background:#dbe9f6">the loss L</span> '
+        "value = the tensor's value; grad = ∂L/∂tensor; each edge carries its local "
+        "partial derivative. Scroll inside the panel, or zoom out to see all of it.</p>"
+        '<div id="graph-view"></div></section>'
+        if has_graph else ""
+    )
+    row = (f'<div class="row"><section class="panel" id="loss-panel"><h2>The loss</h2>'
+           f"{curve_svg}"
+           f'<p class="hint">The red marker is the epoch of the current frame.</p></section>'
+           f"{network_panel}</div>")
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n<p class=\"subtitle\">{html.escape(subtitle)}</p>\n"
+        f"{note}\n"
+        "<div class=\"controls\"><button type=\"button\" id=\"play\">▶ play</button>"
+        f"<input type=\"range\" id=\"frame-slider\" min=\"1\" max=\"{len(frames)}\" step=\"1\" "
+        "value=\"1\" aria-label=\"frame\">"
+        f"<span id=\"frame-label\" aria-live=\"polite\">"
+        f"{html.escape(data[0]['label'])}</span></div>\n"
+        f"{row}\n{graph_panel}\n"
+        "<footer>Frames are counted from 1; open <code>#frame=N</code> to jump to frame N."
+        "</footer>\n"
+        f'<script type="application/json" id="frames-data">{_json_for_script(data)}</script>\n'
+        f"<script>{_SCRIPT}</script>\n</body>\n</html>\n"
+    )
+    target = Path(path)
+    _write_atomically(target, page)
+    return target
