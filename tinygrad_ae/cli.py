@@ -104,10 +104,10 @@ def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
 def _demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from . import closed_form, data, models, optim, pca, viz
+    from . import closed_form, convergence, data, models, optim, pca, viz
 
     out = Path(args.out)
-    steps = 400 if args.quick else args.steps
+    steps = 200 if args.quick else args.steps
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
     _check_writable_folder(out)
@@ -146,9 +146,17 @@ def _demo(args: argparse.Namespace) -> int:
     print("  (the paper printed formulas only for w1, b1 and w3; each is wrong — see "
           "docs/derivation.md)")
 
-    # 2. Train by full-batch gradient descent, watching the angle to PC1.
-    model.zero_grad()
-    lr = 0.05
+    # 2. Train by full-batch gradient descent from a small random start (the setting of the
+    #    learning-dynamics theory), watching the angle to PC1; predict the step counts first.
+    initial: dict[str, Any] = dict(model.as_params())  # the graph is drawn at these
+    sigma0 = 1e-3
+    w = np.random.default_rng(rng_seed).normal(0.0, sigma0, size=4)
+    model = models.PaperAutoencoder(w1=w[0], w2=w[1], w3=w[2], w4=w[3], b1=0.0, b2=0.0, b3=0.0)
+    descending = np.argsort(lam)[::-1]
+    lr = 0.1 / float(lam.max())  # ηλ₁ = 0.1, well inside the stable range ηλ₁ < ½
+    prediction = convergence.predict_network(
+        np.array([[w[0], w[1]]]), np.array([[w[2]], [w[3]]]), lam[descending],
+        U[:, descending], lr=lr)
     opt = optim.SGD(model.parameters(), lr=lr)
     losses, angles = [], []
 
@@ -156,7 +164,11 @@ def _demo(args: argparse.Namespace) -> int:
         decoder = np.array([params_now["w3"], params_now["w4"]])
         return float(pca.principal_angles(decoder.reshape(2, 1), u1.reshape(2, 1))[0])
 
-    initial: dict[str, Any] = dict(model.as_params())
+    print(f"\n  training from small random weights (σ0 = {sigma0:g}, biases 0), lr = {lr:g}; "
+          f"the theory predicts, from these initial weights alone:")
+    print(f"    plateau until step {prediction.half_times[0]}, angle to PC1 below 1e-3 rad "
+          f"from step {prediction.angle_steps}, loss within 1e-6 of the bound from step "
+          f"{prediction.loss_steps}  (docs/convergence.md)")
     bar = tqdm(range(steps), desc="training", unit="step", disable=args.no_progress,
                file=sys.stderr, mininterval=0.2)
     for _ in bar:
@@ -170,13 +182,14 @@ def _demo(args: argparse.Namespace) -> int:
         bar.set_postfix(loss=f"{losses[-1]:.6f}", angle=f"{angles[-1]:.1e}", refresh=False)
     bar.close()
     final = model.loss(X).item()
-    print(f"\n  after {steps} steps (lr = {lr}): L = {final:.8f}; Eckart–Young bound "
+    print(f"\n  after {steps} steps (lr = {lr:g}): L = {final:.8f}; Eckart–Young bound "
           f"λ2 = {bound:.8f}; gap {(final - bound) / bound:.1e} (relative)")
     print(f"  angle between the decoder (w3, w4) and PC1: {angles[-1]:.2e} rad")
     reached_angle = _first_step_staying_below(angles, 1e-3)
     reached_loss = _first_step_staying_below([(v - bound) / bound for v in losses], 1e-6)
-    print(f"  the angle stays below 1e-3 rad from step {reached_angle or 'never'}; the loss "
-          f"stays within 1e-6 (relative) of the bound from step {reached_loss or 'never'}")
+    print(f"  measured: the angle stays below 1e-3 rad from step {reached_angle or 'never'} "
+          f"(predicted {prediction.angle_steps}); the loss stays within 1e-6 of the bound "
+          f"from step {reached_loss or 'never'} (predicted {prediction.loss_steps})")
 
     # 3. Pictures and a report, written into a temporary folder, renamed at the end.
     missing: list[str] = []
@@ -191,7 +204,8 @@ def _demo(args: argparse.Namespace) -> int:
         }
         chain = viz.chain_rule(models.PaperAutoencoder(**initial).loss(X), "w1")
         (folder / "chain_rule_w1.txt").write_text(str(chain) + "\n", encoding="utf-8")
-        files["plot"] = _convergence_plot(folder / "convergence.png", losses, angles, bound)
+        files["plot"] = _convergence_plot(folder / "convergence.png", losses, angles, bound,
+                                          (prediction.angle_steps, prediction.loss_steps))
         table = "\n".join(
             f"| {n} | {e:.6f} | {t:.6f} | {'—' if p is None else f'{p:.6f}'} |"
             for n, e, t, p in rows)
@@ -215,9 +229,17 @@ def _demo(args: argparse.Namespace) -> int:
 
             ## Training
 
-            {steps} steps of full-batch gradient descent, lr = {lr}. Final loss
-            {final:.8f}, Eckart–Young bound {bound:.8f}; angle to PC1
-            {angles[-1]:.2e} rad.
+            {steps} steps of full-batch gradient descent from small random weights
+            (σ0 = {sigma0:g}, biases 0), lr = {lr:g}. Final loss {final:.8f},
+            Eckart–Young bound {bound:.8f}; angle to PC1 {angles[-1]:.2e} rad.
+
+            | | angle < 1e-3 rad from step | (L − L*)/L* < 1e-6 from step |
+            | --- | --- | --- |
+            | predicted from the initial weights | {prediction.angle_steps} | {{loss_pred}} |
+            | measured | {reached_angle} | {reached_loss} |
+
+            The prediction is the learning-dynamics theory of docs/convergence.md
+            (a Saxe plateau, then an alignment tail set by the eigengap).
 
             ![convergence]({files['plot'].name})
 
@@ -226,7 +248,8 @@ def _demo(args: argparse.Namespace) -> int:
             - [computational graph on 3 samples, ∂L/∂w1 paths highlighted]({files['graph'].name})
             - [network diagram]({files['network'].name})
             - [chain rule as text](chain_rule_w1.txt)
-            """).replace("{table}", table).replace("{chain}", str(chain))
+            """).replace("{table}", table).replace("{chain}", str(chain)).replace(
+                "{loss_pred}", str(prediction.loss_steps))
         (folder / "report.md").write_text(report, encoding="utf-8")
         names = sorted(p.name for p in folder.iterdir())
     if missing:
@@ -249,7 +272,8 @@ def _first_step_staying_below(values: list[float], tolerance: float) -> int | No
 
 
 def _convergence_plot(path: Path, losses: list[float], angles: list[float],
-                      bound: float) -> Path:
+                      bound: float, predicted: tuple[int | None, int | None] = (None, None)
+                      ) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -264,6 +288,12 @@ def _convergence_plot(path: Path, losses: list[float], angles: list[float],
     left.set_title("loss above the Eckart–Young bound")
     right.semilogy(steps, np.maximum(angles, 1e-16), color="tab:orange")
     right.axhline(1e-3, color="grey", linestyle="--", linewidth=1)
+    left.axhline(1e-6, color="grey", linestyle="--", linewidth=1)
+    for axis, step in ((right, predicted[0]), (left, predicted[1])):
+        if step is not None:
+            axis.axvline(step, color="tab:red", linestyle=":", linewidth=1.2,
+                         label=f"predicted by the theory: step {step}")
+            axis.legend(loc="upper right", fontsize=8)
     right.set_xlabel("gradient-descent step")
     right.set_ylabel("angle (rad)")
     right.set_title("decoder (w3, w4) vs first principal component")
@@ -553,8 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = command("demo", "reproduce the paper end to end: gradients, training, pictures")
     demo.add_argument("--out", default="tinygrad_ae_out", help="output folder "
                       "(default: ./tinygrad_ae_out)")
-    demo.add_argument("--quick", action="store_true", help="400 steps, for smoke tests")
-    demo.add_argument("--steps", type=int, default=3000, help="gradient-descent steps")
+    demo.add_argument("--quick", action="store_true", help="200 steps, for smoke tests")
+    demo.add_argument("--steps", type=int, default=600, help="gradient-descent steps "
+                      "(default 600)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     demo.set_defaults(run=_demo)
