@@ -56,6 +56,16 @@ def test_demo_prints_engine_closed_form_and_paper_gradients(demo_folder):
     assert "Eckart–Young bound" in stdout
 
 
+def test_demo_measured_convergence_matches_the_theory(demo_folder):
+    """The demo's training run against the learning-dynamics prediction made from its
+    initial weights alone (docs/convergence.md): within 10 % plus two steps."""
+    _, stdout = demo_folder
+    pairs = re.findall(r"from step (\d+) \(predicted (\d+)\)", stdout)
+    assert len(pairs) == 2
+    for measured, predicted in pairs:
+        assert abs(int(measured) - int(predicted)) <= 0.1 * int(predicted) + 2
+
+
 def test_demo_last_lines_name_the_files_and_the_files_are_valid(demo_folder):
     out, stdout = demo_folder
     names = {p.name for p in out.iterdir()}
