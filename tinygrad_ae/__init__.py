@@ -30,7 +30,8 @@ __all__ = [
 ]
 
 _SUBMODULES = {"ops", "nn", "optim", "models", "pca", "closed_form", "data", "viz",
-               "strategies", "cli", "convergence", "teaching"}
+               "strategies", "cli", "convergence", "teaching", "online", "bench", "gradcheck",
+               "engine", "tensor"}
 
 
 def __getattr__(name: str) -> Any:

@@ -27,6 +27,7 @@ Every ``seed`` argument accepts ``None``, an ``int`` or a ``np.random.Generator`
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -604,7 +605,18 @@ def _read_numpy(path: Path, mmap: bool) -> np.ndarray:
         )
     try:
         loaded = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+    except (MemoryError, OSError) as exc:
+        if isinstance(exc, MemoryError) or exc.errno == errno.ENOMEM:
+            raise DataError(
+                f"{path}: not enough address space to map the file ({exc}); raise the "
+                f"process's memory limit, or read it in pieces with "
+                f"tinygrad_ae.online.NpyRows"
+            ) from None
+        raise DataError(
+            f"{path}: cannot be read as a numpy array ({exc}); the file may be corrupt or "
+            f"truncated, or hold Python objects, which are never unpickled"
+        ) from None
+    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(
             f"{path}: cannot be read as a numpy array ({exc}); the file may be corrupt or "
             f"truncated, or hold Python objects, which are never unpickled"
