@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
+from ._files import write_atomically
 
 __all__ = ["main", "UsageError", "build_parser"]
 
@@ -409,8 +410,8 @@ def _train(args: argparse.Namespace) -> int:
         _loss_plot(folder / "loss.png", history["loss"], pca_val)
     if save is not None:
         model.save(save)
-        _write_json_atomic(save.with_suffix(".json"), {"format": "tinygrad-ae model",
-                                                       "version": __version__, "model": spec})
+        write_atomically(save.with_suffix(".json"), json.dumps(
+            {"format": "tinygrad-ae model", "version": __version__, "model": spec}, indent=2))
     print(f"trained {type(model).__name__} {m}→{args.code_dim} for {history.epochs_run} "
           f"epochs: train loss {train_loss:.6g}, validation loss {val_loss:.6g}; "
           f"PCA with {args.code_dim} components: validation loss {pca_val:.6g}")
@@ -418,17 +419,6 @@ def _train(args: argparse.Namespace) -> int:
     if save is not None:
         print(f"saved the model to {save} (architecture in {save.with_suffix('.json')})")
     return 0
-
-
-def _write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, indent=2)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_trained(path: str | Path) -> Any:

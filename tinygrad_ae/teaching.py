@@ -36,7 +36,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ import graphviz
 import numpy as np
 
 from . import viz
+from ._files import write_atomically
 from .models import PaperAutoencoder
 from .nn import Module, mse_loss
 from .tensor import ArrayLike, Tensor, enable_grad
@@ -602,23 +602,6 @@ def _picture_data(picture: Picture | None, prefix: str, render_svg: bool) -> dic
     return {"svg": svg, "dot": picture.source}
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename it over ``target``, so a
-    reader (a browser refreshing mid-training) never sees half a page."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                     suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
 def write_html(
     snapshots: LiveSnapshots | Sequence[Snapshot],
     path: str | os.PathLike[str],
@@ -742,5 +725,6 @@ def write_html(
         f"<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
     target = Path(path)
-    _write_atomically(target, page)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, page)
     return target

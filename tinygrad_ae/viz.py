@@ -36,7 +36,6 @@ import html
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from ._files import write_atomically
 from .engine import _fit_to_shape, grad, topological_order
 from .tensor import Tensor
 
@@ -1407,21 +1407,6 @@ def _with_suffix(path: Path, fmt: str) -> Path:
     return path.with_name(f"{path.name}.{fmt}")
 
 
-def _write_atomically(target: Path, content: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename it over ``target``."""
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                     suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-
-
 def render(graph: graphviz.Digraph | graphviz.Graph, path: str | os.PathLike[str],
            format: str = "svg") -> Path:
     """Draw ``graph`` into ``path`` with that format's suffix (``svg``, ``png``, ``pdf``),
@@ -1447,11 +1432,11 @@ def render(graph: graphviz.Digraph | graphviz.Graph, path: str | os.PathLike[str
     target = _with_suffix(base, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        _write_atomically(target, graph.source.encode("utf-8"))
+        write_atomically(target, graph.source.encode("utf-8"))
         return target
     dot_path = _with_suffix(base, "dot")
     if shutil.which("dot") is None:
-        _write_atomically(dot_path, graph.source.encode("utf-8"))
+        write_atomically(dot_path, graph.source.encode("utf-8"))
         raise GraphvizNotFound(
             f"render: the Graphviz program 'dot' is not on PATH, so {target} was not drawn; "
             f"its DOT source is in {dot_path}. To draw it, {_INSTALL_HINT}"
@@ -1459,10 +1444,10 @@ def render(graph: graphviz.Digraph | graphviz.Graph, path: str | os.PathLike[str
     try:
         picture = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        _write_atomically(dot_path, graph.source.encode("utf-8"))
+        write_atomically(dot_path, graph.source.encode("utf-8"))
         raise GraphvizNotFound(
             f"render: Graphviz's 'dot' could not be run, so {target} was not drawn; its "
             f"DOT source is in {dot_path}. To draw it, {_INSTALL_HINT}"
         ) from None
-    _write_atomically(target, picture)
+    write_atomically(target, picture)
     return target
