@@ -8,6 +8,12 @@ reverse, keeps the pending gradient of each tensor in a dict keyed by ``id`` (al
 in the order stay alive during the walk, so ids are unique), pops each one when its tensor
 is done so memory comes back early, and adds into ``.grad`` only on leaves that require
 grad.
+
+Two things keep it close to hand-written numpy. A gradient that is constant along some
+axes (a ``sum``'s, one number) stays that small while it flows through elementwise ops,
+which broadcast it themselves; it is expanded only for an op or a leaf that needs the
+full shape. And a leaf's first gradient is not copied when backward made that array and
+handed it to no one else: the leaf adopts it (see :func:`_accumulate`).
 """
 
 from __future__ import annotations
@@ -44,29 +50,42 @@ def topological_order(root: Tensor | Sequence[Tensor], grad_only: bool = False) 
         elif id(node) not in seen:
             seen.add(id(node))
             todo.append((node, True))
-            if grad_only:
-                todo.extend((p, False) for p in reversed(node._parents) if p.requires_grad)
-            else:
-                todo.extend((p, False) for p in reversed(node._parents))
+            for parent in reversed(node._parents):
+                # An input already seen needs no second visit; data needs none with grad_only.
+                if id(parent) not in seen and (parent.requires_grad or not grad_only):
+                    todo.append((parent, False))
     return order
 
 
 def _fit_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back down to ``shape``, or broadcast a kept-dims
-    gradient (from a reduction) up to it. Works on arrays and on Tensors."""
-    gshape = g.shape
-    if len(gshape) >= len(shape):
-        lead = len(gshape) - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1
-        )
-        if axes:
-            g = g.sum(axis=axes, keepdims=True)
-        if g.shape != shape and g.size == int(np.prod(shape)):
-            g = g.reshape(shape)
+    """Sum a broadcast gradient back down to ``shape``: over the leading axes ``shape``
+    lacks and the axes where it has length 1. Works on arrays and on Tensors.
+
+    Axes where ``g`` has length 1 and ``shape`` does not are left alone: such a gradient
+    (a reduction's) is constant along them, elementwise vjps broadcast it as it is, and
+    :func:`_expand` makes it whole only where an op or a leaf needs the full shape.
+    """
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
     if g.shape != shape:
-        g = g.broadcast_to(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+        offset = len(shape) - g.ndim
+        kept = tuple(i for i, n in enumerate(g.shape) if n != 1 and shape[i + offset] == 1)
+        if kept:
+            g = g.sum(axis=kept, keepdims=True)
     return g
+
+
+def _expand(g: Any, shape: tuple[int, ...]) -> Any:
+    """``g`` broadcast to ``shape`` (a read-only view for arrays; no copy)."""
+    if g.shape == shape:
+        return g
+    return g.broadcast_to(shape) if isinstance(g, Tensor) else np.broadcast_to(g, shape)
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory of ``array`` (itself unless it is a view)."""
+    return array if array.base is None else array.base
 
 
 def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
@@ -81,6 +100,9 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
     for root, seed in zip(roots, seeds):
         previous = pending.get(id(root))
         pending[id(root)] = seed if previous is None else previous + seed
+    # Ids of gradient arrays held in more than one place (the seeds, one array returned
+    # for two inputs, a leaf's .grad): a leaf copies these rather than adopting them.
+    shared: set[int] = set() if create_graph else {id(_owner(s)) for s in seeds}
     captured: dict[int, Any] = {}
     anomaly = STATE.anomaly
     for node in reversed(order):
@@ -88,30 +110,40 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
         if g is None:
             continue
         if targets is not None and id(node) in targets:
-            captured[id(node)] = g
+            captured[id(node)] = _expand(g, node.data.shape)
         entry = node._op
         if entry is None:
             if targets is None:
-                _accumulate(node, g)
+                _accumulate(node, g, shared)
             continue
+        if not entry.broadcasts and g.shape != node.data.shape:
+            g = _expand(g, node.data.shape)
         parents = node._parents
-        params = node._params or {}
         if create_graph:
             args: Sequence[Any] = parents
             out: Any = node
         else:
             args = [p.data for p in parents]
             out = node.data
+        params = node._params
         if entry.takes_needs:
-            needs = tuple(p.requires_grad for p in parents)
-            grads = entry.vjp_fn(g, out, *args, needs=needs, **params)
+            needs = tuple([p.requires_grad for p in parents])
+            grads = (entry.vjp_fn(g, out, *args, needs=needs) if params is None
+                     else entry.vjp_fn(g, out, *args, needs=needs, **params))
+        elif params is None:
+            grads = entry.vjp_fn(g, out, *args)
         else:
             grads = entry.vjp_fn(g, out, *args, **params)
+        passed_on = 0  # inputs handed g itself (add hands it to both)
         for parent, grad_input in zip(parents, grads):
             if grad_input is None or not parent.requires_grad:
                 continue
-            if grad_input.shape != parent.data.shape:
-                grad_input = _fit_to_shape(grad_input, parent.data.shape)
+            if grad_input is g:
+                passed_on += 1
+            shape = parent.data.shape
+            # One number stays one number (it broadcasts), unless it has axes to drop.
+            if grad_input.shape != shape and (grad_input.size > 1 or grad_input.ndim > len(shape)):
+                grad_input = _fit_to_shape(grad_input, shape)
             if anomaly and not np.isfinite(grad_input.data if create_graph
                                            else grad_input).all():
                 raise FloatingPointError(
@@ -121,18 +153,31 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             key = id(parent)
             previous = pending.get(key)
             pending[key] = grad_input if previous is None else previous + grad_input
+        if passed_on > 1 and not create_graph:
+            shared.add(id(_owner(g)))  # neither input may adopt g as its own .grad
     return captured
 
 
-def _accumulate(leaf: Tensor, g: np.ndarray) -> None:
+def _accumulate(leaf: Tensor, g: Any, shared: set[int]) -> None:
+    """Add ``g`` into ``leaf.grad``. A first gradient that this pass made and nothing
+    else holds becomes ``.grad`` as it is (PyTorch steals such a gradient too); any
+    other is copied, since ``.grad`` must be the leaf's own array."""
     if not leaf.requires_grad:
         return
-    if leaf.grad is None:
-        # A copy in the leaf's dtype: the same array may have been handed to several
-        # inputs (add's vjp returns g twice), and .grad must be the leaf's own.
-        leaf.grad = np.array(g, dtype=leaf.data.dtype)
-    else:
+    data = leaf.data
+    if leaf.grad is not None:
         np.add(leaf.grad, g, out=leaf.grad, casting="unsafe")
+        return
+    if type(g) is np.ndarray and g.shape == data.shape and g.dtype == data.dtype:
+        flags, owner = g.flags, _owner(g)
+        # NOTE: a view may be adopted only when it spans its owner, or .grad would keep a
+        # larger array alive.
+        if (flags.c_contiguous and flags.writeable and owner.size == g.size
+                and id(owner) not in shared):
+            shared.add(id(owner))
+            leaf.grad = g
+            return
+    leaf.grad = np.array(_expand(np.asarray(g), data.shape), dtype=data.dtype, order="C")
 
 
 def backward(root: Tensor, grad: ArrayLike | None = None) -> None:
@@ -149,7 +194,7 @@ def backward(root: Tensor, grad: ArrayLike | None = None) -> None:
                 f"backward(): the tensor has shape {root.shape}, not a single number; pass "
                 f"grad= of that shape, or reduce it first (for example loss.sum())"
             )
-        seed = np.ones_like(root.data)
+        seed = np.array(1, dtype=root.data.dtype).reshape(root.data.shape)
     else:
         seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad,
                           dtype=root.data.dtype)

@@ -186,12 +186,19 @@ class Module:
     # Class-level defaults, so a subclass that forgets super().__init__() still works.
     training: bool = True
     _path: str = ""
+    _holds_lists: bool = True  # until a walk of the tree below shows otherwise
+    # Bumped by every attribute assignment on any module. With the root walked last, it
+    # tells a root that its tree cannot have changed since then, so a training loop does
+    # not re-walk the whole model on every call (see __call__).
+    _structure_version: int = 0
+    _last_walk: tuple[int, int] = (0, -1)
 
     def __init__(self) -> None:
         self.training = True
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
+        Module._structure_version += 1
         if isinstance(value, Module) or (
             isinstance(value, (list, tuple))
             and any(isinstance(v, (Module, Tensor)) for v in value)
@@ -220,6 +227,7 @@ class Module:
     def _assign_paths(self) -> None:
         """Tell every module below this one its dotted path, and every parameter its scope."""
         seen: set[int] = set()
+        holds_lists = False
         todo: list[tuple[Module, str]] = [(self, self._path)]
         while todo:
             module, path = todo.pop()
@@ -230,12 +238,15 @@ class Module:
                 object.__setattr__(module, "_path", path)
             children = []
             for name, value in module._direct_items():
+                holds_lists = holds_lists or "." in name  # an item of a list attribute
                 if isinstance(value, Module):
                     children.append((value, _join(path, name)))
                 elif _is_parameter(value):
                     value._scope = module._parameter_scope(name)
                     _name_parameter(value, _join(path, name), name)
             todo.extend(reversed(children))  # first-assigned child is named first
+        object.__setattr__(self, "_holds_lists", holds_lists)
+        Module._last_walk = (id(self), Module._structure_version)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for the direct sub-modules, in assignment order.
@@ -328,12 +339,18 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward(...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not STATE.scope and not self._path:
-            # A root called from outside any module: refresh the paths below it, in case a
-            # list attribute was appended to after assignment.
+        if not STATE.scope and not self._path and (
+                self._holds_lists or Module._last_walk != (id(self), Module._structure_version)):
+            # A root called from outside any module: refresh the paths below it unless
+            # nothing can have changed since it was last walked (no assignment anywhere,
+            # no other root walked since, no list attribute that may have grown in place).
             self._assign_paths()
-        with _scope(self._path):
+        previous = STATE.scope
+        STATE.scope = self._path
+        try:  # the scope as a plain try/finally: a generator context manager costs more
             return self.forward(*args, **kwargs)
+        finally:
+            STATE.scope = previous
 
     def named_scope(self, name: str) -> contextlib.AbstractContextManager[None]:
         """A context manager: ops made inside record the scope ``<path>.<name>`` (the
@@ -748,8 +765,10 @@ def mse_loss(x_hat: ArrayLike, x: ArrayLike, reduction: str = "paper") -> Tensor
         )
     if prediction.size == 0:
         raise ValueError(f"mse_loss: cannot average over empty inputs of shape {prediction.shape}")
-    residual = target - prediction
-    total = (residual * residual).sum()
+    # x̂ − x rather than x − x̂ (the same squares): its gradient reaches x̂ with no
+    # negation, and ``** 2`` is one op whose gradient 2·g·r is one pass over the batch.
+    residual = prediction - target
+    total = (residual ** 2).sum()
     if reduction == "sum":
         return total
     if reduction == "mean":

@@ -13,8 +13,18 @@ and Tensors both offer (``+ - * / @ **``, ``.sum``, ``.reshape``, ``.transpose``
 registered ops, so the same code serves the plain ``backward()`` (which passes arrays)
 and ``grad(..., create_graph=True)`` (which passes Tensors, so the result is
 differentiable again). A vjp returns gradients in the broadcast shape; the engine sums
-them back to each input's shape. An op whose gradients are expensive may also take
-``needs`` (one bool per input) and skip the ones nobody asked for.
+them back to each input's shape. An op may also take ``needs`` (one bool per input) and
+skip the gradients nobody asked for: the arithmetic ops do, so ``x - target`` computes no
+``-g`` for data that requires no grad.
+
+Two invariants the engine's speed rests on:
+
+- an elementwise op (``kind="elementwise"`` or ``"pow_scalar"``) gets a ``g`` that may be
+  smaller than ``out``, only broadcastable to it (the gradient of a ``sum`` stays one
+  number until an op needs it whole), so its vjp must let numpy broadcast ``g``;
+- a vjp returns new arrays, ``g`` itself or views of ``g``, never ``out``, an input, or a
+  view of them; ``g`` itself may go to several inputs, a view of it or a new array to one
+  only. The engine hands such an array to a leaf as its ``.grad`` without copying it.
 
 ``partial`` is the symbolic local partial ∂out/∂input, one string per input, with
 ``{name}`` placeholders for the inputs, ``{out}`` and the parameters; drawings and
@@ -85,6 +95,8 @@ class Op:
         self.kind = kind
         self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
+        # NOTE: True only for ops whose vjp broadcasts g with numpy's rules (see the top).
+        self.broadcasts = kind in ("elementwise", "pow_scalar")
         self.__doc__ = forward.__doc__
 
     def vjp(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -103,6 +115,8 @@ class Op:
         return fn
 
     def __call__(self, *args: Any, **params: Any) -> Any:
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            return _record_one(self, args[0], params)  # x.sum(...), x.T, x ** 2
         for a in args:
             if isinstance(a, Tensor):
                 return _record(self, args, params)
@@ -186,13 +200,26 @@ def _constant(x: Any, like: np.dtype) -> Tensor:
 
 def _record(entry: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """Run ``entry`` on Tensors and, in grad mode, record the node."""
-    like = next(a.data.dtype for a in args if isinstance(a, Tensor))
-    inputs = tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
+    inputs = args
+    for a in args:
+        if not isinstance(a, Tensor):  # wrap the constants, in the first Tensor's dtype
+            like = next(t.data.dtype for t in args if isinstance(t, Tensor))
+            inputs = tuple([t if isinstance(t, Tensor) else _constant(t, like) for t in args])
+            break
     try:
         data = entry.forward(*[t.data for t in inputs], **params)
     except ValueError as err:
         raise ValueError(_shape_message(entry, inputs, err)) from None
     return _output(entry, data, inputs, params or None)
+
+
+def _record_one(entry: Op, x: Tensor, params: dict[str, Any]) -> Tensor:
+    """:func:`_record` for an op of one Tensor input: no constants to wrap."""
+    try:
+        data = entry.forward(x.data, **params)
+    except ValueError as err:
+        raise ValueError(_shape_message(entry, (x,), err)) from None
+    return _output(entry, data, (x,), params or None)
 
 
 def _output(entry: Op, data: Any, inputs: tuple[Tensor, ...],
@@ -238,6 +265,12 @@ def binary(entry: Op, a: Any, b: Any) -> Tensor:
     except ValueError as err:
         raise ValueError(_shape_message(entry, (a, b), err)) from None
     return _output(entry, data, (a, b), None)
+
+
+def unary(entry: Op, x: Tensor) -> Tensor:
+    """The fast path of ``entry(x)`` for the elementwise methods of Tensor (``-x``,
+    ``x.tanh()``, …): one input, no parameters, no shape to check."""
+    return _output(entry, entry.forward(x.data), (x,), None)
 
 
 def _shape_message(entry: Op, inputs: tuple[Tensor, ...], err: ValueError) -> str:
@@ -300,6 +333,8 @@ def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tup
 
 
 def _swap_last(x: Any) -> Any:
+    if x.ndim == 2:
+        return x.T
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]
     return x.transpose(*axes)
@@ -314,8 +349,8 @@ def add(a, b):
 
 
 @add.vjp
-def _(g, out, a, b):
-    return g, g
+def _(g, out, a, b, needs=(True, True)):
+    return (g if needs[0] else None), (g if needs[1] else None)
 
 
 @op("sub", partial=("1", "−1"))
@@ -325,8 +360,8 @@ def sub(a, b):
 
 
 @sub.vjp
-def _(g, out, a, b):
-    return g, -g
+def _(g, out, a, b, needs=(True, True)):
+    return g, (-g if needs[1] else None)
 
 
 @op("mul", partial=("{b}", "{a}"))
@@ -336,8 +371,8 @@ def mul(a, b):
 
 
 @mul.vjp
-def _(g, out, a, b):
-    return g * b, g * a
+def _(g, out, a, b, needs=(True, True)):
+    return (g * b if needs[0] else None), (g * a if needs[1] else None)
 
 
 @op("div", domain=(REALS, NONZERO), partial=("1/{b}", "−{a}/{b}²"))
@@ -347,9 +382,9 @@ def div(a, b):
 
 
 @div.vjp
-def _(g, out, a, b):
+def _(g, out, a, b, needs=(True, True)):
     grad_a = g / b
-    return grad_a, -grad_a * out
+    return (grad_a if needs[0] else None), (-grad_a * out if needs[1] else None)
 
 
 @op("neg", partial="−1")
@@ -385,9 +420,11 @@ def pow_scalar(x, *, exponent):
 
 @pow_scalar.vjp
 def _(g, out, x, exponent):
+    # The small factors first: g is often one number (a sum's gradient), so g·p is cheap
+    # and only one pass runs over the whole of x.
     if exponent == 2:
-        return (g * (x * 2),)
-    return (g * (x ** (exponent - 1)) * exponent,)
+        return ((g * 2) * x,)
+    return ((g * exponent) * (x ** (exponent - 1)),)
 
 
 @op("pow", domain=(POSITIVE, REALS), partial=("{b}·{a}^({b}−1)", "{out}·ln {a}"))
@@ -397,8 +434,9 @@ def pow(a, b):
 
 
 @pow.vjp
-def _(g, out, a, b):
-    return g * b * (a ** (b - 1)), g * out * log(a)
+def _(g, out, a, b, needs=(True, True)):
+    return ((g * b * (a ** (b - 1)) if needs[0] else None),
+            (g * out * log(a) if needs[1] else None))
 
 
 @op("matmul", partial=("{b}ᵀ", "{a}ᵀ"), kind="matmul")
@@ -410,7 +448,18 @@ def matmul(a, b):
 
 @matmul.vjp
 def _(g, out, a, b, needs=(True, True)):
-    # Promote 1-D operands to matrices as numpy does, then undo the promotion.
+    if a.ndim == 1 or b.ndim == 1:
+        return _matmul_vjp_with_vectors(g, a, b, needs)
+    grad_a = g @ _swap_last(b) if needs[0] else None
+    # (gᵀa)ᵀ rather than aᵀg: the same products, but for the usual x @ W.T the gradient
+    # of W comes out C-contiguous, ready to be W.grad without a copy.
+    grad_b = _swap_last(_swap_last(g) @ a) if needs[1] else None
+    return grad_a, grad_b
+
+
+def _matmul_vjp_with_vectors(g: Any, a: Any, b: Any, needs: tuple[bool, bool]) -> Any:
+    """The matmul vjp when an operand is 1-D: promote it to a matrix as numpy does,
+    differentiate, then undo the promotion."""
     a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
     b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
     g2 = g
@@ -435,7 +484,7 @@ def _(g, out, a, b, needs=(True, True)):
 @op("sum", partial="1", kind="reduce")
 def sum(x, *, axis, keepdims):
     """out = Σ x over ``axis``;  ∂out/∂x = 1 for every summed entry."""
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum adds a dispatch layer
 
 
 @sum.vjp
@@ -518,8 +567,9 @@ def relu(x):
 
 @relu.vjp
 def _(g, out, x):
-    # The mask is constant almost everywhere: taken from the values.
-    return (g * (value(x) > 0).astype(value(x).dtype),)
+    # The mask is constant almost everywhere: taken from the values. numpy multiplies by
+    # the boolean mask directly (no float copy of it), keeping g's dtype.
+    return (g * (value(x) > 0),)
 
 
 @op("tanh", partial="1 − {out}²")
@@ -553,7 +603,7 @@ def _(g, out, x):
 @op("reshape", partial="1 (reshape)", kind="reshape")
 def reshape(x, *, shape):
     """out = x with a new shape;  the gradient is reshaped back."""
-    return np.reshape(x, shape)
+    return x.reshape(shape)
 
 
 @reshape.vjp
@@ -564,12 +614,15 @@ def _(g, out, x, shape):
 @op("transpose", partial="1 (transpose)", kind="transpose")
 def transpose(x, *, axes):
     """out = x with its axes permuted;  the gradient is permuted back."""
-    return np.transpose(x, axes)
+    return x.transpose(axes)
 
 
 @transpose.vjp
 def _(g, out, x, axes):
-    return (g.transpose(*np.argsort(axes)),)
+    inverse = [0] * len(axes)
+    for position, axis in enumerate(axes):
+        inverse[axis] = position
+    return (g.transpose(*inverse),)
 
 
 @op("broadcast_to", partial="1 (broadcast)", kind="expand")

@@ -136,7 +136,8 @@ class SGD(Optimizer):
                     buffer = self._buffers[i] = np.array(g, dtype=p.data.dtype)
                 else:
                     buffer *= momentum
-                    buffer += (1.0 - self.dampening) * g
+                    # Without dampening, g is added as it is: no scaled copy of it.
+                    buffer += (1.0 - self.dampening) * g if self.dampening else g
                 g = g + momentum * buffer if self.nesterov else buffer
             p.data -= lr * g
 
@@ -178,8 +179,14 @@ class Adam(Optimizer):
         self._steps = [0] * len(self.params)
         self._first: list[np.ndarray | None] = [None] * len(self.params)
         self._second: list[np.ndarray | None] = [None] * len(self.params)
+        self._scratch: list[np.ndarray | None] = [None] * len(self.params)
+        # m, v, g and a scratch array for all parameters end to end; _first[i] and
+        # _second[i] are then views of the first two (see _step_all_at_once).
+        self._flat: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def step(self) -> None:
+        if self._step_all_at_once():
+            return
         lr, (beta1, beta2), eps, decay = self.lr, self.betas, self.eps, self.weight_decay
         for i, p in enumerate(self.params):
             g = p.grad
@@ -187,21 +194,68 @@ class Adam(Optimizer):
                 continue
             if decay:
                 g = g + decay * p.data
-            m, v = self._first[i], self._second[i]
+            m, v, scratch = self._first[i], self._second[i], self._scratch[i]
             if m is None or v is None:
                 m = self._first[i] = np.zeros_like(p.data)
                 v = self._second[i] = np.zeros_like(p.data)
+            if scratch is None:
+                scratch = self._scratch[i] = np.empty_like(p.data)
             self._steps[i] += 1
-            t = self._steps[i]
-            m *= beta1
-            m += (1.0 - beta1) * g
-            v *= beta2
-            v += (1.0 - beta2) * (g * g)
-            # PyTorch's arrangement: lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps).
-            denominator = np.sqrt(v)
-            denominator /= math.sqrt(1.0 - beta2 ** t)
-            denominator += eps
-            p.data -= (lr / (1.0 - beta1 ** t)) * (m / denominator)
+            p.data -= self._update(g, m, v, scratch, self._steps[i], lr, beta1, beta2, eps)
+
+    @staticmethod
+    def _update(g: np.ndarray, m: np.ndarray, v: np.ndarray, scratch: np.ndarray, t: int,
+                lr: float, beta1: float, beta2: float, eps: float) -> np.ndarray:
+        """Move m and v in place and return the step to subtract from p (in ``scratch``).
+        Every product goes through ``scratch``, so a step makes no temporary arrays."""
+        m *= beta1
+        m += np.multiply(g, 1.0 - beta1, out=scratch)                 # m ← β1 m + (1 − β1) g
+        v *= beta2
+        v += np.multiply(np.multiply(g, g, out=scratch), 1.0 - beta2, out=scratch)
+        # PyTorch's arrangement: lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps).
+        denominator = np.sqrt(v, out=scratch)
+        denominator /= math.sqrt(1.0 - beta2 ** t)
+        denominator += eps
+        update = np.divide(m, denominator, out=scratch)
+        update *= lr / (1.0 - beta1 ** t)
+        return update
+
+    def _step_all_at_once(self) -> bool:
+        """Step every parameter with one set of array operations over all of them end to
+        end, as PyTorch's "foreach" Adam does: the same arithmetic, element by element,
+        as one step per parameter, but a dozen numpy calls in all instead of a dozen per
+        parameter (most of the time of a small model's step). Done when every parameter
+        has a gradient, all share a dtype and a step count, and there is no weight decay;
+        returns False, having done nothing, otherwise."""
+        params = self.params
+        if self.weight_decay or any(p.grad is None for p in params):
+            return False
+        dtype = params[0].data.dtype
+        if any(p.data.dtype != dtype for p in params) or min(self._steps) != max(self._steps):
+            return False
+        if self._flat is None:
+            if any(m is not None for m in self._first):
+                return False  # the state was made one parameter at a time; keep it so
+            size = sum(p.data.size for p in params)
+            self._flat = (np.zeros(size, dtype), np.zeros(size, dtype), np.empty(size, dtype),
+                          np.empty(size, dtype))
+            start = 0
+            for i, p in enumerate(params):
+                stop = start + p.data.size
+                self._first[i] = self._flat[0][start:stop].reshape(p.data.shape)
+                self._second[i] = self._flat[1][start:stop].reshape(p.data.shape)
+                start = stop
+        m, v, g, scratch = self._flat
+        np.concatenate([p.grad.reshape(-1) for p in params], out=g)  # type: ignore[union-attr]
+        self._steps = [t + 1 for t in self._steps]
+        lr, (beta1, beta2), eps = self.lr, self.betas, self.eps
+        update = self._update(g, m, v, scratch, self._steps[0], lr, beta1, beta2, eps)
+        start = 0
+        for p in params:
+            stop = start + p.data.size
+            p.data -= update[start:stop].reshape(p.data.shape)
+            start = stop
+        return True
 
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr:g}, betas=({self.betas[0]:g}, {self.betas[1]:g}), "

@@ -157,7 +157,7 @@ class Tensor:
         """The value of a one-element tensor as a Python float."""
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return float(self.data.reshape(()))
+        return float(self.data.item())
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # numpy ≥ 2 passes copy=True for np.array(t): the result must not alias t.
@@ -277,7 +277,7 @@ class Tensor:
         return _binary(_ops.matmul, other, self)
 
     def __neg__(self) -> Tensor:
-        return _ops.neg(self)
+        return _unary(_ops.neg, self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -308,25 +308,25 @@ class Tensor:
 
     # --- elementwise ------------------------------------------------------------------
     def exp(self) -> Tensor:
-        return _ops.exp(self)
+        return _unary(_ops.exp, self)
 
     def log(self) -> Tensor:
-        return _ops.log(self)
+        return _unary(_ops.log, self)
 
     def sqrt(self) -> Tensor:
-        return _ops.sqrt(self)
+        return _unary(_ops.sqrt, self)
 
     def abs(self) -> Tensor:
-        return _ops.abs(self)
+        return _unary(_ops.abs, self)
 
     def relu(self) -> Tensor:
-        return _ops.relu(self)
+        return _unary(_ops.relu, self)
 
     def tanh(self) -> Tensor:
-        return _ops.tanh(self)
+        return _unary(_ops.tanh, self)
 
     def sigmoid(self) -> Tensor:
-        return _ops.sigmoid(self)
+        return _unary(_ops.sigmoid, self)
 
     # --- shape ------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -346,8 +346,8 @@ class Tensor:
         """Permute axes like numpy; no argument reverses them."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(range(self.ndim))[::-1]
+        if not axes:  # reversed: always a valid permutation
+            return _ops.transpose(self, axes=tuple(range(self.ndim - 1, -1, -1)))
         if sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim)):
             raise ValueError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the "
@@ -415,3 +415,4 @@ def is_grad_enabled() -> bool:
 from . import engine as _engine  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from .ops import binary as _binary  # noqa: E402
+from .ops import unary as _unary  # noqa: E402

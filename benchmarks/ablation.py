@@ -1,0 +1,227 @@
+"""What each performance change is worth: undo one change at a time and measure.
+
+Each ablation puts back, by monkeypatching, the code as it was before one change (the
+old function bodies are copied below), and times the workloads it touches three ways,
+interleaved in one process: hand-written numpy, tinygrad_ae as it is, and tinygrad_ae
+without that change. The gain is the difference of the two ratios to numpy (and of the
+times, in µs per step). float64, full sizes, medians of ``--repeats`` (default 7; the
+table in docs/performance.md uses 15).
+
+    python benchmarks/ablation.py --repeats 15 --update-doc docs/performance.md
+
+The table it prints goes between the ``ablation`` markers of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from tinygrad_ae import Tensor, bench, engine, nn, ops, optim  # noqa: E402
+from tinygrad_ae.tensor import STATE  # noqa: E402
+
+# --- the code before each change -------------------------------------------------------
+
+
+def _old_mse_loss(x_hat: Any, x: Any, reduction: str = "paper") -> Tensor:
+    prediction, target = nn._as_tensor(x_hat), nn._as_tensor(x)
+    residual = target - prediction
+    total = (residual * residual).sum()
+    if reduction == "sum":
+        return total
+    if reduction == "mean":
+        return total / prediction.size
+    return total / (prediction.shape[0] if prediction.ndim else 1)
+
+
+def _old_accumulate(leaf: Tensor, g: Any, shared: set[int]) -> None:
+    if not leaf.requires_grad:
+        return
+    if leaf.grad is None:
+        if g.shape != leaf.data.shape:  # the old engine expanded it before it got here
+            g = np.broadcast_to(g, leaf.data.shape)
+        leaf.grad = np.array(g, dtype=leaf.data.dtype)
+    else:
+        np.add(leaf.grad, g, out=leaf.grad, casting="unsafe")
+
+
+def _old_matmul_vjp(g: Any, out: Any, a: Any, b: Any, needs: Any = (True, True)) -> Any:
+    if a.ndim == 1 or b.ndim == 1:
+        return ops._matmul_vjp_with_vectors(g, a, b, needs)
+    grad_a = g @ ops._swap_last(b) if needs[0] else None
+    grad_b = ops._swap_last(a) @ g if needs[1] else None
+    return grad_a, grad_b
+
+
+def _old_transpose_vjp(g: Any, out: Any, x: Any, axes: Any) -> Any:
+    return (g.transpose(*np.argsort(axes)),)
+
+
+def _old_relu_vjp(g: Any, out: Any, x: Any) -> Any:
+    return (g * (ops.value(x) > 0).astype(ops.value(x).dtype),)
+
+
+def _old_call(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
+    if not STATE.scope and not self._path:
+        self._assign_paths()
+    with nn._scope(self._path):
+        return self.forward(*args, **kwargs)
+
+
+def _old_sgd_step(self: optim.SGD) -> None:
+    lr, momentum = self.lr, self.momentum
+    for i, p in enumerate(self.params):
+        g = p.grad
+        if g is None:
+            continue
+        if momentum:
+            buffer = self._buffers[i]
+            if buffer is None:
+                buffer = self._buffers[i] = np.array(g, dtype=p.data.dtype)
+            else:
+                buffer *= momentum
+                buffer += (1.0 - self.dampening) * g
+            g = buffer
+        p.data -= lr * g
+
+
+def _old_adam_step(self: optim.Adam) -> None:
+    lr, (beta1, beta2), eps = self.lr, self.betas, self.eps
+    for i, p in enumerate(self.params):
+        g = p.grad
+        if g is None:
+            continue
+        m, v = self._first[i], self._second[i]
+        if m is None or v is None:
+            m = self._first[i] = np.zeros_like(p.data)
+            v = self._second[i] = np.zeros_like(p.data)
+        self._steps[i] += 1
+        t = self._steps[i]
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * (g * g)
+        denominator = np.sqrt(v)
+        denominator /= np.sqrt(1.0 - beta2 ** t)
+        denominator += eps
+        p.data -= (lr / (1.0 - beta1 ** t)) * (m / denominator)
+
+
+_UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid")
+
+
+def _generic_unary(name: str) -> Callable[[Tensor], Tensor]:
+    entry = ops.REGISTRY[name]
+    return lambda self: entry(self)
+
+
+# --- patching --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _patched(pairs: list[tuple[Any, str, Any]]) -> Iterator[None]:
+    saved = [(owner, name, getattr(owner, name)) for owner, name, _ in pairs]
+    for owner, name, value in pairs:
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+def _arith(attribute: str, value: Any) -> list[tuple[Any, str, Any]]:
+    return [(ops.REGISTRY[n], attribute, value) for n in ("add", "sub", "mul", "div", "pow")]
+
+
+ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]] = [
+    ("mse_loss as (x̂ − x)² in one op (was (x − x̂)·(x − x̂))", ["W1", "W3", "W4"],
+     lambda: [(nn, "mse_loss", _old_mse_loss), (bench.nn, "mse_loss", _old_mse_loss)]),
+    ("arithmetic vjps skip inputs that need no gradient", ["W4", "W5"],
+     lambda: _arith("takes_needs", False)),
+    ("a sum's gradient stays one number through elementwise ops", ["W4", "W5"],
+     lambda: [(entry, "broadcasts", False) for entry in ops.all_ops()]),
+    ("a leaf adopts a fresh gradient instead of copying it", ["W2", "W3"],
+     lambda: [(engine, "_accumulate", _old_accumulate)]),
+    ("matmul vjp returns W's gradient C-contiguous, (gᵀx)ᵀ", ["W3"],
+     lambda: [(ops.REGISTRY["matmul"], "vjp_fn", _old_matmul_vjp)]),
+    ("transpose vjp inverts the permutation in Python (was np.argsort)", ["W2"],
+     lambda: [(ops.REGISTRY["transpose"], "vjp_fn", _old_transpose_vjp)]),
+    ("ReLU vjp multiplies by the boolean mask (was a float copy)", ["W3"],
+     lambda: [(ops.REGISTRY["relu"], "vjp_fn", _old_relu_vjp)]),
+    ("Module call: no tree walk per call, no generator context manager", ["W1", "W2"],
+     lambda: [(nn.Module, "__call__", _old_call)]),
+    ("SGD without dampening adds g itself", ["W3"],
+     lambda: [(optim.SGD, "step", _old_sgd_step)]),
+    ("Adam: all parameters at once, through scratch arrays (was one at a time)", ["W2"],
+     lambda: [(optim.Adam, "step", _old_adam_step)]),
+    ("… of which: all parameters at once", ["W2"],
+     lambda: [(optim.Adam, "_step_all_at_once", lambda self: False)]),
+    ("unary ops' fast path (x.tanh(), -x)", ["W2", "W5"],
+     lambda: [(Tensor, n if n != "neg" else "__neg__", _generic_unary(n)) for n in _UNARY]),
+]
+
+
+def measure(workload: str, patches: Callable[[], list[tuple[Any, str, Any]]],
+            repeats: int) -> tuple[float, float, float]:
+    """Median seconds per step: numpy, tinygrad_ae now, tinygrad_ae without the change."""
+    numpy_step = bench.build_step(workload, "numpy")
+    ours = bench.build_step(workload, "tinygrad_ae")
+    with _patched(patches()):
+        before = bench.build_step(workload, "tinygrad_ae")
+    warm = bench._time_block(numpy_step, 2)[0]
+    per_block = max(1, min(1000, round(0.05 / max(warm, 1e-9))))
+    samples: list[list[float]] = [[], [], []]
+    gc.collect()
+    gc.freeze()
+    try:
+        for _ in range(repeats):
+            samples[0].append(bench._time_block(numpy_step, per_block)[0])
+            samples[1].append(bench._time_block(ours, per_block)[0])
+            with _patched(patches()):
+                samples[2].append(bench._time_block(before, per_block)[0])
+    finally:
+        gc.unfreeze()
+    return statistics.median(samples[0]), statistics.median(samples[1]), statistics.median(
+        samples[2])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--update-doc", metavar="PATH")
+    args = parser.parse_args(argv)
+    lines = ["| change | workload | ratio to numpy without it | with it | gain per step |",
+             "| --- | --- | --- | --- | --- |"]
+    start = time.perf_counter()
+    for title, workloads, patches in ABLATIONS:
+        for workload in workloads:
+            base, now, before = measure(workload, patches, args.repeats)
+            lines.append(f"| {title} | {workload} | {before / base:.2f}× | {now / base:.2f}× "
+                         f"| {(before - now) * 1e6:.0f} µs ({(before - now) / before:.0%}) |")
+            print(lines[-1], flush=True)
+    lines.append("")
+    command = "python benchmarks/ablation.py" + (
+        f" --repeats {args.repeats}" if args.repeats != 7 else "") + (
+        f" --update-doc {args.update_doc}" if args.update_doc else "")
+    lines.append(f"float64, full sizes, medians of {args.repeats} interleaved repetitions "
+                 f"({time.perf_counter() - start:.0f} s); `{command}`.")
+    if args.update_doc:
+        bench.update_doc(args.update_doc, "\n".join(lines), block="ablation")
+        print(f"updated {args.update_doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

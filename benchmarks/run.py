@@ -1,0 +1,22 @@
+"""Run the performance benchmarks: ``python benchmarks/run.py [options]``.
+
+The same as ``tinygrad-ae bench`` (see ``tinygrad_ae/bench.py`` and docs/performance.md):
+five workloads in float32 and float64, timed for tinygrad_ae, hand-written numpy and
+PyTorch (when installed), with every framework's loss checked before any time is shown.
+
+To regenerate the table in docs/performance.md::
+
+    python benchmarks/run.py --json benchmarks/results.json --update-doc docs/performance.md
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tinygrad_ae.bench import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())
