@@ -20,7 +20,8 @@ MODULES = ["tinygrad_ae", "tinygrad_ae.nn", "tinygrad_ae.optim", "tinygrad_ae.mo
 def summary(obj: object) -> str:
     doc = inspect.getdoc(obj) or ""
     first = doc.split("\n\n")[0].replace("\n", " ").strip()
-    return first.replace("|", "\\|")
+    # Escape HTML comment markers quoted from docstrings, so they stay text.
+    return first.replace("|", "\\|").replace("<!--", "&lt;!--")
 
 
 def signature(name: str, obj: object) -> str:

@@ -35,7 +35,11 @@ if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv ..."
     "$PYTHON" -m venv .venv
 fi
-echo "setup: installing tinygrad-ae and its dev extras into .venv ..."
+EXTRAS=dev
+# PyTorch (the bench extra, pinned to torch==2.13.0) only when asked: CI asks, so the
+# comparisons with PyTorch run there; elsewhere they are skipped.
+if [ "${TINYGRAD_AE_TORCH:-0}" = 1 ]; then EXTRAS=dev,bench; fi
+echo "setup: installing tinygrad-ae and its extras ($EXTRAS) into .venv ..."
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e ".[dev]"
+.venv/bin/python -m pip install -q -e ".[$EXTRAS]"
 echo "setup: done"
