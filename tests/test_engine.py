@@ -139,6 +139,15 @@ def test_broadcast_gradients_sum_back_to_each_input_shape(shapes, data):
     assert b.grad.shape == b.shape
 
 
+def test_a_broadcast_bias_gets_one_gradient_per_copy():
+    """Closed form: ∂/∂b Σ_ij (x_ij + b_j) = N for each j; ∂/∂s Σ_i (x_i + s) = N."""
+    b = Tensor(np.zeros(2), requires_grad=True)
+    s = Tensor(0.5, requires_grad=True)
+    ((Tensor(np.ones((5, 2))) + b).sum() + (np.ones(4) - s).mean()).backward()
+    np.testing.assert_array_equal(b.grad, [5.0, 5.0])
+    assert s.grad == -1.0
+
+
 def test_hessian_vector_product_matches_closed_form():
     """f(x) = Σ x_i² x_j over i≠j... simpler: f(x) = (a·x)³; H = 6(a·x) a aᵀ."""
     a = np.array([1.0, -2.0, 0.5])
@@ -224,3 +233,15 @@ def test_item_and_repr():
     with pytest.raises(ValueError, match="one element"):
         Tensor([1.0, 2.0]).item()
     assert "requires_grad=True" in repr(Tensor(1.0, requires_grad=True, name="w"))
+
+
+def test_gradcheck_refuses_central_differences_outside_the_domain():
+    from tinygrad_ae import GradcheckError, gradcheck
+
+    with pytest.raises(GradcheckError, match="not finite .* left the function's domain"):
+        gradcheck(lambda t: t.log(), [Tensor([5e-7], requires_grad=True)])
+
+
+def test_numpy_scalar_exponent_keeps_float32():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    assert (x ** np.float64(2)).dtype == np.float32

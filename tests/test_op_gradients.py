@@ -24,6 +24,19 @@ def test_vjp_matches_central_differences(op, data):
 
 
 @pytest.mark.parametrize("op", ops.all_ops(), ids=lambda op: op.name)
+@given(data=st.data(), reduction=st.sampled_from(["sum", "mean"]))
+def test_gradient_of_a_plain_sum_matches_central_differences(op, data, reduction):
+    """Reduced by a plain sum or mean, the gradient reaches the op as one number that
+    must still be summed over every broadcast copy of an input (a bias, a scalar)."""
+    inputs, params = data.draw(strategies.op_inputs(op, dtype=np.float64))
+
+    def reduced(*xs):
+        out = op(*xs, **params)
+        return out.sum() if reduction == "sum" else out.mean()
+    gradcheck(reduced, inputs, eps=FD_EPS, atol=FD_ATOL, rtol=FD_RTOL)
+
+
+@pytest.mark.parametrize("op", ops.all_ops(), ids=lambda op: op.name)
 @given(data=st.data())
 def test_second_derivatives_match_central_differences(op, data):
     inputs, params = data.draw(strategies.op_inputs(op, dtype=np.float64))

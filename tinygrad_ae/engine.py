@@ -116,9 +116,15 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             if targets is None:
                 _accumulate(node, g, shared)
             continue
-        if not entry.broadcasts and g.shape != node.data.shape:
-            g = _expand(g, node.data.shape)
         parents = node._parents
+        shape = node.data.shape
+        # A reduction's gradient may arrive smaller than the output (kept dims of length 1).
+        # An elementwise vjp may use it so only while no input was broadcast to the output:
+        # an input that was broadcast needs the gradient summed over its copies, so g must
+        # first be made whole.
+        if g.shape != shape and (not entry.broadcasts
+                                 or any(p.data.shape != shape for p in parents)):
+            g = _expand(g, shape)
         if create_graph:
             args: Sequence[Any] = parents
             out: Any = node

@@ -103,6 +103,15 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Any, eps: float = 1e-6, atol: f
     for position, i in enumerate(checked):
         numeric = numerical_gradient(scalar, xs, i, eps)
         exact = analytic[position].data
+        if not np.isfinite(numeric).all():
+            where = tuple(int(k) for k in np.argwhere(~np.isfinite(numeric))[0])
+            message = (f"gradcheck: central differences of input {i} are not finite at index "
+                       f"{where}: x ± eps left the function's domain; move the input or use "
+                       f"a smaller eps")
+            if raise_exception:
+                raise GradcheckError(message, i, where, float(exact[where]),
+                                     float(numeric[where]))
+            return False
         excess = np.abs(exact - numeric) - (atol + rtol * np.abs(numeric))
         if excess.size and (excess > 0).any() or not np.isfinite(exact).all():
             worst = np.unravel_index(int(np.nanargmax(np.where(

@@ -264,6 +264,8 @@ class Tensor:
 
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, (int, float)) and not isinstance(exponent, bool):
+            # A plain Python number: np.float64(2) would otherwise turn float32 to float64.
+            exponent = int(exponent) if float(exponent).is_integer() else float(exponent)
             return _ops.pow_scalar(self, exponent=exponent)
         return _ops.pow(self, exponent)
 
