@@ -68,7 +68,8 @@ def test_demo_measured_convergence_matches_the_theory(demo_folder):
 
 def test_demo_last_lines_name_the_files_and_the_files_are_valid(demo_folder):
     out, stdout = demo_folder
-    names = {p.name for p in out.iterdir()}
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert (out / cli.OUTPUT_MARKER).exists()
     assert {"report.md", "convergence.png", "chain_rule_w1.txt"} <= names
     last = stdout.strip().splitlines()[-len(names):]
     assert sorted(Path(line.strip()).name for line in last) == sorted(names)
@@ -155,6 +156,10 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
     (tmp / "empty.csv").write_text("")
     (tmp / "one.csv").write_text("1,2,3\n")
     (tmp / "bad.npy").write_bytes(b"not a numpy file")
+    (tmp / "onecol.csv").write_text("1\n2\n3\n")
+    mine = tmp / "thesis"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("months of work")
     locked = tmp / "a_file"  # a folder cannot be made inside a file, even by root
     locked.write_text("")
     g = str(good)
@@ -182,6 +187,15 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
         ("missing saved model", ["graph", "--model", str(tmp / "none.npz")], "does not exist"),
         ("unknown highlight", ["graph", "--highlight", "w9"], "not a tensor of this graph"),
         ("unknown command", ["fly"], "invalid choice"),
+        ("out is a folder of the user's", ["train", g, "--code-dim", "1", "--out", str(mine)],
+         "already holds files that tinygrad-ae did not write"),
+        ("out is the current folder", ["demo", "--quick", "--out", "."], "current folder"),
+        ("out is an existing file", ["train", g, "--code-dim", "1", "--out", g],
+         "is an existing file"),
+        ("no training rows left", ["train", g, "--code-dim", "1", "--val-fraction", "0.99"],
+         "leaves no rows to train on"),
+        ("one column", ["train", str(tmp / "onecol.csv"), "--code-dim", "1"],
+         "at least 2 features"),
     ]
 
 
@@ -195,6 +209,17 @@ def test_every_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
         if not ok:
             failures.append(f"{label}: status {result.returncode}, stderr {result.stderr!r}")
     assert not failures, "\n".join(failures)
+    assert (tmp_path / "thesis" / "thesis.tex").read_text() == "months of work"
+    assert (tmp_path / "good.csv").exists()
+
+
+def test_an_earlier_output_folder_is_replaced(tmp_path):
+    out = tmp_path / "o"
+    for _ in range(2):
+        result = run("demo", "--quick", "--no-progress", "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    assert (out / "report.md").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # nothing left beside it
 
 
 def test_a_failed_train_leaves_no_half_written_output(tmp_path):

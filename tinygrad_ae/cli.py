@@ -47,10 +47,32 @@ class _Parser(argparse.ArgumentParser):
 
 # --- output folders, written atomically ----------------------------------------------------
 
+OUTPUT_MARKER = ".tinygrad-ae-output"  # marks a folder this tool wrote, so it may replace it
+
+
+def _replaceable(target: Path) -> None:
+    """Refuse an output folder whose replacement could lose the user's files: an existing
+    file, the current folder or one of its parents, or a non-empty folder this tool did
+    not write."""
+    resolved = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {target} is an existing file, not a folder; choose a new "
+                         f"folder name")
+    here = Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise UsageError(f"--out {target} is the current folder or contains it; choose a new "
+                         f"folder, such as ./tinygrad_ae_out")
+    if target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
+        raise UsageError(f"--out {target} already holds files that tinygrad-ae did not write; "
+                         f"choose a new folder or empty this one")
+
+
 @contextmanager
 def _atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target``, on
-    failure it is removed and ``target`` is left as it was."""
+    """Yield a temporary folder beside ``target``; on success it replaces ``target`` (only
+    ever a folder this tool wrote, see :func:`_replaceable`), on failure it is removed and
+    ``target`` is left as it was."""
+    _replaceable(target)
     parent = target.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -63,23 +85,30 @@ def _atomic_folder(target: Path) -> Iterator[Path]:
                          f"choose another with --out") from None
     try:
         yield staging
+        (staging / OUTPUT_MARKER).write_text("written by tinygrad-ae; safe to replace\n")
+        old = None
+        if target.exists():
+            old = parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = None
-    if target.exists():
-        old = parent / f".{target.name}.old-{os.getpid()}"
-        os.replace(target, old)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _check_writable_folder(target: Path) -> None:
     """Fail early, before any work, when ``target`` cannot be created or replaced."""
-    with _atomic_folder(target.parent / f".probe-{target.name}") as probe:
-        (probe / "probe").write_text("")
-    shutil.rmtree(target.parent / f".probe-{target.name}", ignore_errors=True)
+    _replaceable(target)
+    probe = target.parent / f".probe-{target.name}"
+    try:
+        target.resolve().parent.mkdir(parents=True, exist_ok=True)
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as err:
+        raise UsageError(f"cannot write the output folder {target}: {err.strerror or err}; "
+                         f"choose another with --out") from None
 
 
 def _check_writable_file(path: Path, flag: str) -> None:
@@ -356,6 +385,9 @@ def _train(args: argparse.Namespace) -> int:
     except (data.DataError, FileNotFoundError) as err:
         raise UsageError(str(err).splitlines()[0]) from None
     n, m = X_all.shape
+    if m < 2:
+        raise UsageError(f"{path} has {m} column; an autoencoder needs at least 2 features "
+                         f"(columns) to compress")
     if n < 2:
         raise UsageError(f"{path} has {n} row; training needs at least 2 rows (one to train, "
                          f"one to validate)")
@@ -370,6 +402,9 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
     _check_writable_folder(Path(args.out))
     train_rows, val_rows = split_rows(n, args.val_fraction, args.seed)
+    if len(train_rows) == 0:
+        raise UsageError(f"--val-fraction {args.val_fraction} leaves no rows to train on "
+                         f"(the data has {n} rows); use a smaller fraction such as 0.2")
     X_train = np.asarray(X_all[train_rows], dtype=np.float64)
     X_val = np.asarray(X_all[val_rows], dtype=np.float64)
     if args.batch_size is not None and not 1 <= args.batch_size <= len(X_train):
@@ -613,21 +648,15 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(run=_graph)
 
     converge = command("converge", "measure how long a linear autoencoder takes to reach PCA")
-    try:
-        from . import convergence
+    from . import convergence
 
-        convergence.add_arguments(converge)
-    except (ImportError, AttributeError):  # pragma: no cover - module still being written
-        pass
+    convergence.add_arguments(converge)
     converge.set_defaults(run=_converge)
 
     bench = command("bench", "time the engine against hand-written numpy (and PyTorch)")
-    try:
-        from . import bench as bench_module
+    from . import bench as bench_module
 
-        bench_module.add_arguments(bench)
-    except (ImportError, AttributeError):  # pragma: no cover
-        pass
+    bench_module.add_arguments(bench)
     bench.set_defaults(run=_bench)
     return parser
 

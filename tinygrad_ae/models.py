@@ -476,11 +476,11 @@ def fit(
     batch_size: int | None = None,
     optimizer: Optimizer | str | None = None,
     lr: float | None = None,
-    loss: str | Callable[[Tensor, Tensor], Tensor] = "paper",
     shuffle: bool | Literal["batches", "rows"] = True,
     seed: int | np.random.Generator | None = None,
     callbacks: Iterable[Callback] | Callback = (),
     progress: bool = True,
+    loss: str | Callable[[Tensor, Tensor], Tensor] = "paper",
 ) -> History:
     """Train ``model`` to reconstruct ``X`` by gradient descent; return a :class:`History`.
 
