@@ -9,7 +9,9 @@ temporary file behind, and a reader never sees half a file.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +30,8 @@ def _default_mode() -> int:
 @contextmanager
 def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``target`` for writing; on a clean exit it replaces
-    ``target`` (with the permissions a plain write would give), on an error it is removed.
+    ``target`` (keeping the permissions of the file it replaces, or those a plain write
+    would give), on an error it is removed.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
@@ -46,7 +49,11 @@ def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, _default_mode())  # mkstemp makes it private (0600)
+        # mkstemp makes it private (0600): keep the mode of the file it replaces, or give
+        # the one a plain write would.
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
+        with contextlib.suppress(OSError):  # some file systems have no modes
+            os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

@@ -25,8 +25,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import stat
-import tempfile
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -34,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._files import atomic_file
 from .tensor import STATE, ArrayLike, Tensor
 
 __all__ = [
@@ -103,6 +102,7 @@ class ModelFileError(ValueError):
     """A file that :meth:`Module.load` cannot use (corrupt, not an ``.npz`` archive, or
     holding the wrong keys or shapes). The message names the path; the model is unchanged.
 
+    >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "notes.npz"
     >>> _ = path.write_bytes(b"not numpy at all")
     >>> try:
@@ -498,21 +498,8 @@ class Module:
             raise FileNotFoundError(
                 f"save: the folder {str(folder)!r} does not exist; create it first"
             )
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **arrays)  # type: ignore[arg-type]  # keys: names
-                handle.flush()
-                os.fsync(handle.fileno())
-            # mkstemp makes the file private (0600); give it the mode a plain write would.
-            mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
-            with contextlib.suppress(OSError):  # some file systems have no modes
-                os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(temporary)
-            raise
+        with atomic_file(target, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]  # keys: names
         return target
 
     def load(self, path: str | os.PathLike[str]) -> Module:
