@@ -51,9 +51,10 @@ def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
             os.fsync(handle.fileno())
         # mkstemp makes it private (0600): keep the mode of the file it replaces, or give
         # the one a plain write would.
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else _default_mode()
+        permissions = (stat.S_IMODE(target.stat().st_mode) if target.exists()
+                       else _default_mode())
         with contextlib.suppress(OSError):  # some file systems have no modes
-            os.chmod(temporary, mode)
+            os.chmod(temporary, permissions)
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):
