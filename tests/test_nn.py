@@ -112,7 +112,7 @@ def test_a_layer_appended_later_gets_its_scope_on_the_next_call():
     block = _Block()
     block.layers.append(nn.Linear(3, 3, rng=3))
     out = block(Tensor(np.ones((2, 3))))
-    scopes = {t.scope for t in topological_order(out) if t.op_name == "matmul"}
+    scopes = {t.scope for t in topological_order(out) if t.op_name == "linear"}
     assert scopes == {"layers.0", "layers.2", "layers.3"}
 
 
@@ -144,7 +144,7 @@ def test_ops_record_the_dotted_path_of_the_module_running():
     for t in topological_order(loss):
         if t.op_name:
             scopes[t.op_name].add(t.scope)
-    assert scopes["matmul"] == {"block.layers.0", "block.layers.2", "head.0"}
+    assert scopes["linear"] == {"block.layers.0", "block.layers.2", "head.0"}
     assert scopes["tanh"] == {"block.layers.1"}
     assert scopes["sigmoid"] == {"head.1"}
     assert "block" in scopes["mul"]            # x * scale, in _Block.forward

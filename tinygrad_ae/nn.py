@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import ops as _ops
 from ._files import atomic_file
 from .tensor import STATE, ArrayLike, Tensor
 
@@ -659,8 +660,9 @@ class Linear(Module):
                 f"Linear({self.in_features}→{self.out_features}) expects inputs with "
                 f"{self.in_features} features in the last axis, got shape {x.shape}"
             )
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        if self.bias is None:
+            return x @ self.weight.T
+        return _ops.linear(x, self.weight, self.bias)  # one node: x @ Wᵀ + b
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -46,7 +46,7 @@ from .tensor import STATE, Tensor
 __all__ = [
     "Op", "op", "REGISTRY", "all_ops", "value",
     "REALS", "POSITIVE", "NONZERO", "AWAY_FROM_ZERO", "DISTINCT",
-    "add", "sub", "mul", "div", "neg", "pow", "pow_scalar", "matmul",
+    "add", "sub", "mul", "div", "neg", "pow", "pow_scalar", "matmul", "linear",
     "sum", "max", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid",
     "reshape", "transpose", "getitem", "broadcast_to", "index_add", "astype",
 ]
@@ -477,6 +477,24 @@ def _matmul_vjp_with_vectors(g: Any, a: Any, b: Any, needs: tuple[bool, bool]) -
         if b.ndim == 1:
             grad_b = grad_b.reshape(*grad_b.shape[:-1])
     return grad_a, grad_b
+
+
+@op("linear", partial=("{weight}ᵀ", "{x}ᵀ (outer)", "1"), kind="linear")
+def linear(x, weight, bias):
+    """out = x @ weightᵀ + bias, the affine map of ``nn.Linear`` as one node (x of shape
+    (..., in), weight (out, in), bias (out,));
+    ∂L/∂x = g @ weight, ∂L/∂weight = gᵀ x, ∂L/∂bias = Σ g over the leading axes."""
+    return x @ weight.T + bias
+
+
+@linear.vjp
+def _(g, out, x, weight, bias, needs=(True, True, True)):
+    # The leading axes of x are samples: flatten them so each gradient is one matmul.
+    rows = g.reshape(-1, weight.shape[0])
+    grad_x = g @ weight if needs[0] else None
+    grad_weight = rows.T @ x.reshape(-1, weight.shape[1]) if needs[1] else None
+    grad_bias = rows.sum(axis=0) if needs[2] else None
+    return grad_x, grad_weight, grad_bias
 
 
 # --- reductions ------------------------------------------------------------------------

@@ -136,6 +136,11 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
         if case == "mm" and batch and other_batch and batch != other_batch:
             b_shape = (*batch, k, p)
         return [tensor(a_shape, op.domain[0]), tensor(b_shape, op.domain[1])], {}
+    if kind == "linear":
+        n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        batch = draw(st.sampled_from([(), (2,), (3,), (2, 2)]))
+        return [tensor((*batch, n_in), op.domain[0]), tensor((n_out, n_in), op.domain[1]),
+                tensor((n_out,), op.domain[2])], {}
     if kind == "reshape":
         shape = draw(shapes())
         size = int(np.prod(shape))
