@@ -219,6 +219,7 @@ _EXPRESSIONS: dict[str, tuple[str, int, tuple[int, ...]]] = {
     "div": ("{a}/{b}", 2, (2, 3)),
     "neg": ("−{x}", 2, (3,)),
     "matmul": ("{a} @ {b}", 2, (3, 3)),
+    "linear": ("{x} @ {weight}ᵀ + {bias}", 1, (3, 5, 1)),
     "pow": ("{a}^{b}", 4, (5, 5)),
     "sum": ("Σ{x}", 3, (4,)),
     "transpose": ("{x}ᵀ", 4, (5,)),
@@ -241,7 +242,7 @@ _OP_SYMBOLS = {
     "matmul": "@", "sum": "Σ", "max": "max", "exp": "exp", "log": "ln", "sqrt": "√",
     "abs": "|x|", "relu": "relu", "tanh": "tanh", "sigmoid": "σ", "reshape": "reshape",
     "transpose": "ᵀ", "broadcast_to": "broadcast", "getitem": "[ ]", "index_add": "scatter",
-    "astype": "cast",
+    "astype": "cast", "linear": "xWᵀ+b",
 }
 
 
