@@ -11,7 +11,7 @@ PyTorch. Hyperparameters are attributes (``opt.lr = 0.01`` changes the learning 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -81,6 +81,15 @@ class Optimizer:
             seen[id(p)] = i
         self.lr = _check_number(name, "lr", lr, 0.0, low_inclusive=False)
 
+    def _decayed_gradients(self, decay: float) -> Iterator[tuple[int, Tensor, np.ndarray]]:
+        """(index, parameter, gradient) for every parameter that has a gradient, with the
+        L2 term ``decay · p`` added as PyTorch does (a new array; ``.grad`` is untouched)."""
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            yield i, p, (g + decay * p.data if decay else g)
+
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch does)."""
         for p in self.params:
@@ -124,12 +133,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
-            if decay:
-                g = g + decay * p.data
+        for i, p, g in self._decayed_gradients(decay):
             if momentum:
                 buffer = self._buffers[i]
                 if buffer is None:
@@ -188,12 +192,7 @@ class Adam(Optimizer):
         if self._step_all_at_once():
             return
         lr, (beta1, beta2), eps, decay = self.lr, self.betas, self.eps, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:
-                continue
-            if decay:
-                g = g + decay * p.data
+        for i, p, g in self._decayed_gradients(decay):
             m, v, scratch = self._first[i], self._second[i], self._scratch[i]
             if m is None or v is None:
                 m = self._first[i] = np.zeros_like(p.data)
