@@ -501,3 +501,13 @@ def test_fit_rejects_bad_arguments_before_training(kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         models.fit(**arguments)
     _assert_same_state(_state(_ONE_ROW_MODEL), before)
+
+
+def test_paper_autoencoder_keeps_float32():
+    PaperAutoencoder = models.PaperAutoencoder
+    model = PaperAutoencoder(w1=0.5, w2=-0.2, w3=0.8, w4=-0.6, b1=0.3, b2=0.2, b3=-0.1)
+    for name in PaperAutoencoder.PARAM_NAMES:
+        setattr(model, name, Tensor(np.float32(getattr(model, name).data), requires_grad=True,
+                                    name=name))
+    x = np.ones((3, 2), dtype=np.float32)
+    assert model(x).dtype == np.float32 and model.loss(x).dtype == np.float32

@@ -300,8 +300,8 @@ class PaperAutoencoder(Module):
         n = x.shape[0]
         # No stack op: place each column with a constant unit row, x̂ = x̂1 e1 + x̂2 e2.
         with self.named_scope("decoder"):
-            x_hat = (x_hat1.reshape(n, 1) * np.array([1.0, 0.0])
-                     + x_hat2.reshape(n, 1) * np.array([0.0, 1.0]))
+            unit = np.eye(2, dtype=x_hat1.dtype)  # in x̂'s dtype: float32 stays float32
+            x_hat = x_hat1.reshape(n, 1) * unit[0] + x_hat2.reshape(n, 1) * unit[1]
         x_hat.name = "x̂"
         return x_hat
 
