@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from tinygrad_ae import Tensor, bench, engine, nn, ops, optim  # noqa: E402
-from tinygrad_ae.tensor import STATE  # noqa: E402
+from tinygrad_ae.autograd.tensor import STATE  # noqa: E402
 
 # --- the code before each change -------------------------------------------------------
 
 
 def _old_mse_loss(x_hat: Any, x: Any, reduction: str = "paper") -> Tensor:
-    prediction, target = nn._as_tensor(x_hat), nn._as_tensor(x)
+    prediction, target = nn.module._as_tensor(x_hat), nn.module._as_tensor(x)
     residual = target - prediction
     total = (residual * residual).sum()
     if reduction == "sum":
@@ -75,7 +75,7 @@ def _old_relu_vjp(g: Any, out: Any, x: Any) -> Any:
 def _old_call(self: nn.Module, *args: Any, **kwargs: Any) -> Any:
     if not STATE.scope and not self._path:
         self._assign_paths()
-    with nn._scope(self._path):
+    with nn.module._scope(self._path):
         return self.forward(*args, **kwargs)
 
 
@@ -147,7 +147,7 @@ def _arith(attribute: str, value: Any) -> list[tuple[Any, str, Any]]:
 
 ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]] = [
     ("mse_loss as (x̂ − x)² in one op (was (x − x̂)·(x − x̂))", ["W1", "W3", "W4"],
-     lambda: [(nn, "mse_loss", _old_mse_loss), (bench.nn, "mse_loss", _old_mse_loss)]),
+     lambda: [(nn, "mse_loss", _old_mse_loss), (bench.workloads.nn, "mse_loss", _old_mse_loss)]),
     ("arithmetic vjps skip inputs that need no gradient", ["W4", "W5"],
      lambda: _arith("takes_needs", False)),
     ("a sum's gradient stays one number through elementwise ops", ["W4", "W5"],
@@ -180,17 +180,17 @@ def measure(workload: str, patches: Callable[[], list[tuple[Any, str, Any]]],
     ours = bench.build_step(workload, "tinygrad_ae")
     with _patched(patches()):
         before = bench.build_step(workload, "tinygrad_ae")
-    warm = bench._time_block(numpy_step, 2)[0]
+    warm = bench.harness._time_block(numpy_step, 2)[0]
     per_block = max(1, min(1000, round(0.05 / max(warm, 1e-9))))
     samples: list[list[float]] = [[], [], []]
     gc.collect()
     gc.freeze()
     try:
         for _ in range(repeats):
-            samples[0].append(bench._time_block(numpy_step, per_block)[0])
-            samples[1].append(bench._time_block(ours, per_block)[0])
+            samples[0].append(bench.harness._time_block(numpy_step, per_block)[0])
+            samples[1].append(bench.harness._time_block(ours, per_block)[0])
             with _patched(patches()):
-                samples[2].append(bench._time_block(before, per_block)[0])
+                samples[2].append(bench.harness._time_block(before, per_block)[0])
     finally:
         gc.unfreeze()
     return statistics.median(samples[0]), statistics.median(samples[1]), statistics.median(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tinygrad_ae.bench import main  # noqa: E402
+from tinygrad_ae.studies.bench import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -135,8 +135,9 @@ def run_child(method: str, workdir: Path, n_samples: int) -> dict[str, Any]:
     """Run one method on workdir/X.npy and return what it measured (ru_maxrss: the parent)."""
     import numpy as np
 
-    from tinygrad_ae import data, online
+    from tinygrad_ae import data
     from tinygrad_ae.pca import PCA, principal_angles
+    from tinygrad_ae.studies import online
 
     if method == "ipca":
         from sklearn.decomposition import IncrementalPCA

@@ -12,9 +12,10 @@ from pathlib import Path
 
 MODULES = ["tinygrad_ae", "tinygrad_ae.nn", "tinygrad_ae.optim", "tinygrad_ae.models",
            "tinygrad_ae.pca", "tinygrad_ae.closed_form", "tinygrad_ae.data",
-           "tinygrad_ae.viz", "tinygrad_ae.strategies", "tinygrad_ae.gradcheck",
-           "tinygrad_ae.ops", "tinygrad_ae.convergence", "tinygrad_ae.online",
-           "tinygrad_ae.teaching", "tinygrad_ae.bench"]
+           "tinygrad_ae.viz", "tinygrad_ae.strategies", "tinygrad_ae.autograd.gradcheck",
+           "tinygrad_ae.autograd.ops", "tinygrad_ae.theory.dynamics",
+           "tinygrad_ae.studies.convergence", "tinygrad_ae.studies.online",
+           "tinygrad_ae.teaching", "tinygrad_ae.studies.bench"]
 
 
 def summary(obj: object) -> str:

@@ -52,8 +52,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from tinygrad_ae import data, models, nn  # noqa: E402
+from tinygrad_ae.autograd.tensor import Tensor, no_grad  # noqa: E402
 from tinygrad_ae.pca import PCA  # noqa: E402
-from tinygrad_ae.tensor import Tensor, no_grad  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "online_and_nonlinear.md"

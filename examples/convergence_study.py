@@ -15,7 +15,7 @@ The full run regenerates, from one set of runs:
 - the raw rows and summaries in tinygrad_ae_out/convergence_study/results.json.
 
 Everything is seeded, so a rerun on any machine gives the same step counts; only the wall
-times differ. The same study is ``tinygrad-ae converge`` (``tinygrad_ae.convergence.run``).
+times differ. The same study is ``tinygrad-ae converge`` (``tinygrad_ae.studies.convergence.run``).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 try:
-    from tinygrad_ae import convergence
+    from tinygrad_ae.studies import convergence
 except ImportError:  # not installed: use the checkout this script lives in
     sys.path.insert(0, str(REPO_ROOT))
-    from tinygrad_ae import convergence
+    from tinygrad_ae.studies import convergence
 
 DOC = REPO_ROOT / "docs" / "convergence.md"
 IMAGES = REPO_ROOT / "docs" / "img"

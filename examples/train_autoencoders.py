@@ -34,7 +34,7 @@ except ImportError:  # not installed: use the checkout this script lives in
     sys.path.insert(0, str(REPO_ROOT))
 
 from tinygrad_ae import data, models, nn  # noqa: E402
-from tinygrad_ae.tensor import no_grad  # noqa: E402
+from tinygrad_ae.autograd.tensor import no_grad  # noqa: E402
 
 
 def pca_bound(X: np.ndarray, k: int) -> float | None:

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from tinygrad_ae import bench
+from tinygrad_ae.studies import bench
 
 DTYPES = ("float32", "float64")
 FRAMEWORKS = [

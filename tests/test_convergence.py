@@ -1,4 +1,4 @@
-"""tinygrad_ae.convergence: the learning-dynamics predictions of THEORY.md §4 against our engine.
+"""studies.convergence: the learning-dynamics predictions of THEORY.md §4 against our engine.
 
 Every run here trains with the engine (``backward()`` + ``optim``) on data whose 1/N covariance
 is exact (``data.with_spectrum``), and checks a prediction derived independently of it: the
@@ -16,8 +16,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tinygrad_ae import convergence, data, pca, strategies
-from tinygrad_ae.convergence import (
+from tinygrad_ae import data, pca, strategies
+from tinygrad_ae.studies import convergence
+from tinygrad_ae.studies.convergence import (
     effective_pi0,
     max_stable_lr,
     predict_network,

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from tinygrad_ae import Tensor, models, nn, ops, optim, topological_order
+from tinygrad_ae import Tensor, models, nn, optim, topological_order
+from tinygrad_ae.autograd import ops
 
 N_STEPS = 1_000
 BUFFER = 20_000 * 8  # one float64 gradient of the chain below, in bytes

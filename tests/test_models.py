@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from tolerances import CLOSED_FORM_RTOL, FD_ATOL, FD_EPS, FD_RTOL
 
 from tinygrad_ae import closed_form, models, nn, optim, strategies
+from tinygrad_ae.autograd.engine import grad, topological_order
+from tinygrad_ae.autograd.gradcheck import gradcheck
+from tinygrad_ae.autograd.tensor import STATE, Tensor
 from tinygrad_ae.data import load_array
-from tinygrad_ae.engine import grad, topological_order
-from tinygrad_ae.gradcheck import gradcheck
-from tinygrad_ae.tensor import STATE, Tensor
 
 # The paper's equations evaluated in numpy in the same order as the model: a few ulps.
 EQUATION_RTOL = 1e-12

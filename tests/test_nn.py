@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from tolerances import FD_ATOL, FD_EPS, FD_RTOL
 
 from tinygrad_ae import nn, strategies
-from tinygrad_ae.engine import topological_order
-from tinygrad_ae.gradcheck import gradcheck
-from tinygrad_ae.tensor import STATE, Tensor
+from tinygrad_ae.autograd.engine import topological_order
+from tinygrad_ae.autograd.gradcheck import gradcheck
+from tinygrad_ae.autograd.tensor import STATE, Tensor
 
 # Same arithmetic on both sides, summed in possibly different orders: a few ulps.
 SUM_RTOL = 1e-12

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_ae import data
-from tinygrad_ae.online import (
+from tinygrad_ae.pca import principal_angles
+from tinygrad_ae.studies.online import (
     NpyRows,
     OjaPCA,
     RowCountingArray,
@@ -26,7 +27,6 @@ from tinygrad_ae.online import (
     step_size,
     stream_linear_autoencoder,
 )
-from tinygrad_ae.pca import principal_angles
 
 ROOT = Path(__file__).resolve().parents[1]
 

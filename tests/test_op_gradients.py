@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tolerances import FD2_ATOL, FD2_RTOL, FD_ATOL, FD_EPS, FD_RTOL
 
-from tinygrad_ae import Tensor, gradcheck, gradgradcheck, ops, strategies
-from tinygrad_ae.gradcheck import GradcheckError
+from tinygrad_ae import Tensor, gradgradcheck, strategies
+from tinygrad_ae.autograd import gradcheck, ops
+from tinygrad_ae.autograd.gradcheck import GradcheckError
 
 
 @pytest.mark.parametrize("op", ops.all_ops(), ids=lambda op: op.name)

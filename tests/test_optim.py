@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_ae import nn, optim, strategies
-from tinygrad_ae.tensor import Tensor
+from tinygrad_ae.autograd.tensor import Tensor
 
 # Both sides do the same float64 operations, possibly grouped differently: a few ulps per
 # step, compounded over a handful of steps.

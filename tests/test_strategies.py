@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinygrad_ae import Tensor, ops, strategies
+from tinygrad_ae import Tensor, strategies
+from tinygrad_ae.autograd import ops
 
 
 @pytest.mark.parametrize("domain, check", [

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_ae import Tensor, data, models, ops, pca, teaching, viz
+from tinygrad_ae import Tensor, data, models, pca, teaching, viz
+from tinygrad_ae.autograd import ops
 
 EPOCHS = 12
 EVERY = 4
@@ -364,11 +365,11 @@ def test_check_turns_exactly_the_parameters_behind_a_broken_partial_red(broken_m
     params = {name: Tensor(value, requires_grad=True, name=name)
               for name, value in values.items()}
     correct = check_colours(paper_loss(x, params))
-    assert correct == dict.fromkeys(values, viz._PASS_FILL)
+    assert correct == dict.fromkeys(values, viz._format._PASS_FILL)
     broken = check_colours(paper_loss(x, params, broken_mul))
-    assert {name for name, fill in broken.items() if fill == viz._FAIL_FILL} == {"w1", "w2",
+    assert {name for name, fill in broken.items() if fill == viz._format._FAIL_FILL} == {"w1", "w2",
                                                                                   "b1"}
-    assert {name for name, fill in broken.items() if fill == viz._PASS_FILL} == {
+    assert {name for name, fill in broken.items() if fill == viz._format._PASS_FILL} == {
         "w3", "w4", "b2", "b3"}
 
 

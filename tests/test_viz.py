@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinygrad_ae as tg
-from tinygrad_ae import Tensor, closed_form, models, nn, ops, viz
-from tinygrad_ae.engine import topological_order
+from tinygrad_ae import Tensor, closed_form, models, nn, viz
+from tinygrad_ae.autograd import ops
+from tinygrad_ae.autograd.engine import topological_order
 
 # chain_rule sums the same products as the engine in another order: equal to rounding,
 # relative to the size of the terms summed (a sum that cancels to ~0 keeps their scale).
@@ -274,7 +275,7 @@ def test_check_marks_a_correct_graph_green():
     model, loss = linear_ae_loss()
     source = viz.draw_graph(loss, check=True, names=model).source
     fills = parameter_fills(source, topological_order(loss))
-    assert len(fills) == 4 and set(fills.values()) == {viz._PASS_FILL}
+    assert len(fills) == 4 and set(fills.values()) == {viz._format._PASS_FILL}
     assert source.count("✓ rel. err") == 4
 
 
@@ -284,7 +285,7 @@ def test_check_marks_a_wrong_vjp_red(broken_square):
     y = (broken_square(a) * 2.0 + (b * b).sum()).sum()
     source = viz.draw_graph(y, check=True).source
     fills = parameter_fills(source, topological_order(y))
-    assert fills == {"a": viz._FAIL_FILL, "b": viz._PASS_FILL}
+    assert fills == {"a": viz._format._FAIL_FILL, "b": viz._format._PASS_FILL}
     assert "✗ rel. err 5.0e-01" in source          # engine 2·1.5 = 3 vs true 6
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .engine import backward, detect_anomaly, grad, topological_order
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
+from .autograd.engine import backward, detect_anomaly, grad, topological_order
+from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
 
@@ -29,12 +29,22 @@ __all__ = [
     "__version__",
 ]
 
-_SUBMODULES = {"ops", "nn", "optim", "models", "pca", "closed_form", "data", "viz",
-               "strategies", "cli", "convergence", "teaching", "online", "bench", "gradcheck",
-               "engine", "tensor"}
+# Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):
+# autograd, theory and data at the bottom; nn and optim; models and viz; studies and
+# teaching; the command line and the strategies on top.
+_SUBMODULES = {
+    "autograd": "autograd", "theory": "theory", "studies": "studies",
+    "nn": "nn", "optim": "optim", "models": "models", "data": "data", "viz": "viz",
+    "pca": "pca", "closed_form": "closed_form", "strategies": "strategies", "cli": "cli",
+    "teaching": "teaching",
+    # where 0.1's flat modules went
+    "tensor": "autograd.tensor", "engine": "autograd.engine", "ops": "autograd.ops",
+    "gradcheck": "autograd.gradcheck", "convergence": "studies.convergence",
+    "online": "studies.online", "bench": "studies.bench", "dynamics": "theory.dynamics",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(f"{__name__}.{_SUBMODULES[name]}")
     raise AttributeError(f"module 'tinygrad_ae' has no attribute {name!r}")

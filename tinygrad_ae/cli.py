@@ -24,8 +24,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__
-from ._files import write_atomically
+from tinygrad_ae import __version__
+from tinygrad_ae._files import write_atomically
 
 __all__ = ["main", "UsageError", "build_parser"]
 
@@ -120,7 +120,7 @@ def _check_writable_file(path: Path, flag: str) -> None:
 
 def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
     """Render a picture; without Graphviz write the .dot and remember to say so once."""
-    from .viz import GraphvizNotFound, render
+    from tinygrad_ae.viz import GraphvizNotFound, render
 
     try:
         return render(graph, path, format=fmt)
@@ -134,7 +134,9 @@ def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
 def _demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from . import closed_form, convergence, data, models, optim, pca, viz
+    from tinygrad_ae import data, models, optim, viz
+    from tinygrad_ae.studies import convergence
+    from tinygrad_ae.theory import closed_form, pca
 
     out = Path(args.out)
     steps = 200 if args.quick else args.steps
@@ -364,20 +366,21 @@ def split_rows(n_samples: int, val_fraction: float, seed: int) -> tuple[np.ndarr
 def build_model(spec: dict[str, Any]) -> Any:
     """The autoencoder described by a ``train`` spec (features, code_dim, hidden,
     activation, seed)."""
-    from . import models
+    from tinygrad_ae import models
 
     m, k, hidden = spec["n_features"], spec["code_dim"], list(spec["hidden"])
     if not hidden and spec["activation"] == "linear":
         return models.LinearAutoencoder(m, k, rng=spec["seed"])
     activation = None if spec["activation"] == "linear" else spec["activation"]
-    from . import nn
+    from tinygrad_ae import nn
 
     nn.manual_seed(spec["seed"])
     return models.mlp_autoencoder([m, *hidden, k], activation=activation)
 
 
 def _train(args: argparse.Namespace) -> int:
-    from . import data, models, nn, pca
+    from tinygrad_ae import data, models, nn
+    from tinygrad_ae.theory import pca
 
     path = Path(args.data)
     try:
@@ -425,7 +428,7 @@ def _train(args: argparse.Namespace) -> int:
                              progress=not args.no_progress)
     except models.TrainingDiverged as err:
         raise UsageError(str(err).splitlines()[0]) from None
-    from .tensor import no_grad
+    from tinygrad_ae.autograd.tensor import no_grad
 
     with no_grad():
         train_loss = nn.mse_loss(model(X_train), X_train, reduction="paper").item()
@@ -497,7 +500,7 @@ def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
 # --- graph ---------------------------------------------------------------------------------
 
 def _graph(args: argparse.Namespace) -> int:
-    from . import data, models, viz
+    from tinygrad_ae import data, models, viz
 
     choice = args.model
     if choice == "paper":
@@ -507,14 +510,14 @@ def _graph(args: argparse.Namespace) -> int:
     elif choice == "linear":
         model = models.LinearAutoencoder(4, 2, rng=args.seed)
         sample = np.random.default_rng(args.seed).standard_normal((3, 4))
-        from .nn import mse_loss
+        from tinygrad_ae.nn import mse_loss
 
         root = mse_loss(model(sample), sample)
         root.name = "L"
     elif choice == "mlp":
         model = models.mlp_autoencoder([6, 4, 2])
         sample = np.random.default_rng(args.seed).standard_normal((3, 6))
-        from .nn import mse_loss
+        from tinygrad_ae.nn import mse_loss
 
         root = mse_loss(model(sample), sample)
         root.name = "L"
@@ -522,7 +525,7 @@ def _graph(args: argparse.Namespace) -> int:
         model = load_trained(choice)
         features = model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder") else 2
         sample = np.random.default_rng(args.seed).standard_normal((3, features))
-        from .nn import mse_loss
+        from tinygrad_ae.nn import mse_loss
 
         root = mse_loss(model(sample), sample)
         root.name = "L"
@@ -550,7 +553,7 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def _all_tensors(root: Any) -> list[Any]:
-    from .engine import topological_order
+    from tinygrad_ae.autograd.engine import topological_order
 
     return topological_order(root)
 
@@ -558,13 +561,13 @@ def _all_tensors(root: Any) -> list[Any]:
 # --- converge and bench: provided by their own modules -------------------------------------
 
 def _converge(args: argparse.Namespace) -> int:
-    from . import convergence
+    from tinygrad_ae.studies import convergence
 
     return int(convergence.run(args))
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from . import bench
+    from tinygrad_ae.studies import bench
 
     return int(bench.run(args))
 
@@ -648,13 +651,13 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(run=_graph)
 
     converge = command("converge", "measure how long a linear autoencoder takes to reach PCA")
-    from . import convergence
+    from tinygrad_ae.studies import convergence
 
     convergence.add_arguments(converge)
     converge.set_defaults(run=_converge)
 
     bench = command("bench", "time the engine against hand-written numpy (and PyTorch)")
-    from . import bench as bench_module
+    from tinygrad_ae.studies import bench as bench_module
 
     bench_module.add_arguments(bench)
     bench.set_defaults(run=_bench)

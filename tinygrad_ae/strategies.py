@@ -22,9 +22,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from . import data as _data
-from . import ops as _ops
-from .tensor import Tensor
+from tinygrad_ae import data as _data
+from tinygrad_ae.autograd import ops as _ops
+from tinygrad_ae.autograd.tensor import Tensor
 
 __all__ = [
     "elements", "arrays", "shapes", "broadcastable_shapes", "tensors", "op_inputs",

@@ -44,11 +44,11 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from . import viz
-from ._files import write_atomically
-from .models import PaperAutoencoder
-from .nn import Module, mse_loss
-from .tensor import ArrayLike, Tensor, enable_grad
+from tinygrad_ae import viz
+from tinygrad_ae._files import write_atomically
+from tinygrad_ae.autograd.tensor import ArrayLike, Tensor, enable_grad
+from tinygrad_ae.models import PaperAutoencoder
+from tinygrad_ae.nn import Module, mse_loss
 
 __all__ = ["LiveSnapshots", "Snapshot", "Picture", "write_html", "graphviz_available"]
 

@@ -1,11 +1,4 @@
-"""Optimizers: SGD, then Adam, with PyTorch's update rules, in place on numpy arrays.
-
-Layer: above :mod:`tinygrad_ae.nn`; imports numpy, ``tensor`` and ``nn`` only.
-
-``step()`` reads each parameter's ``.grad`` and moves its ``.data`` in place with plain
-numpy arithmetic: no Tensor is created and no graph is recorded, so a step costs a few
-array operations per parameter. Parameters whose ``grad`` is None are skipped, as in
-PyTorch. Hyperparameters are attributes (``opt.lr = 0.01`` changes the learning rate).
+"""Optimizers with PyTorch's update rules.
 """
 
 from __future__ import annotations
@@ -15,10 +8,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from .nn import Module
-from .tensor import Tensor
-
-__all__ = ["Optimizer", "SGD", "Adam"]
+from tinygrad_ae.autograd.tensor import Tensor
+from tinygrad_ae.nn import Module
 
 
 def _check_number(owner: str, name: str, value: float, low: float, high: float = math.inf,

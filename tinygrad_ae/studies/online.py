@@ -36,12 +36,12 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from . import data as _data
-from .models import LinearAutoencoder
-from .nn import Module, mse_loss
-from .optim import SGD, Adam, Optimizer
-from .pca import principal_angles
-from .tensor import Tensor
+from tinygrad_ae import data as _data
+from tinygrad_ae.autograd.tensor import Tensor
+from tinygrad_ae.models import LinearAutoencoder
+from tinygrad_ae.nn import Module, mse_loss
+from tinygrad_ae.optim import SGD, Adam, Optimizer
+from tinygrad_ae.theory.pca import principal_angles
 
 __all__ = [
     "OjaPCA",

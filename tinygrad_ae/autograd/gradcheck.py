@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine import grad
-from .tensor import Tensor
+from tinygrad_ae.autograd.engine import grad
+from tinygrad_ae.autograd.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_gradient"]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import STATE, ArrayLike, Tensor, enable_grad
+from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor, enable_grad
 
 __all__ = ["topological_order", "backward", "grad", "detect_anomaly"]
 

@@ -1,29 +1,9 @@
-"""Building blocks: Module, Linear, Sequential, activations and the reconstruction loss.
-
-Layer: above the engine; imports numpy, the standard library, and ``tensor`` / ``ops`` /
-``engine`` of ours, nothing higher (``optim`` and ``models`` build on this file).
-
-A :class:`Module` finds its parameters by itself: every attribute that is a leaf Tensor
-requiring grad is a parameter, every attribute that is a Module is a sub-module, and a plain
-list or tuple of either is walked too (``self.layers = [Linear(4, 2), Tanh()]`` behaves like
-PyTorch's ``ModuleList``). Names are dotted attribute paths in assignment order:
-``encoder.weight``, ``decoder.0.bias``, ``layers.1.weight``.
-
-Every module also knows its *path* from the root (``""`` for the root, ``"decoder.0"`` for
-the first layer of the root's decoder): a parent tells its children their names when they
-are assigned and whenever the tree is walked. While a module's ``forward`` runs, that path is
-the engine's current scope, so every tensor an op makes there remembers it (``t.scope``), and
-so does every parameter the module owns; graph drawings group nodes by it.
-
-Random initialisation draws from one module-level generator, reseeded by
-:func:`manual_seed`; any constructor that draws also takes ``rng=`` (an int seed or a
-``np.random.Generator``) to use its own instead.
+"""Module: parameters found by attribute, state dicts, train/eval, saving and loading.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import weakref
 from collections.abc import Iterator, Mapping
@@ -32,15 +12,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import ops as _ops
-from ._files import atomic_file
-from .tensor import STATE, ArrayLike, Tensor
-
-__all__ = [
-    "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "Identity",
-    "mse_loss", "REDUCTIONS", "manual_seed", "resolve_rng", "RngLike",
-    "StateDictError", "ModelFileError", "IncompatibleKeys",
-]
+from tinygrad_ae._files import atomic_file
+from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor
 
 RngLike = int | np.random.Generator | None
 """A source of randomness: None (the module-level generator), an int seed, or a Generator."""
@@ -57,6 +30,7 @@ _SAVEZ_RESERVED = ("file", "allow_pickle")
 def manual_seed(seed: int | None) -> None:
     """Reseed the module-level generator that initialisers use when given no ``rng``.
 
+    >>> from tinygrad_ae.nn import Linear
     >>> manual_seed(0)
     >>> a = Linear(3, 2).weight.data.copy()
     >>> manual_seed(0)
@@ -91,6 +65,7 @@ class StateDictError(ValueError):
     non-real dtypes or non-finite values. The message lists every problem; the model is
     left unchanged.
 
+    >>> from tinygrad_ae.nn import Linear
     >>> try:
     ...     Linear(2, 1, rng=0).load_state_dict({})
     ... except StateDictError as error:
@@ -103,6 +78,7 @@ class ModelFileError(ValueError):
     """A file that :meth:`Module.load` cannot use (corrupt, not an ``.npz`` archive, or
     holding the wrong keys or shapes). The message names the path; the model is unchanged.
 
+    >>> from tinygrad_ae.nn import Linear
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "notes.npz"
     >>> _ = path.write_bytes(b"not numpy at all")
@@ -117,6 +93,7 @@ class ModelFileError(ValueError):
 class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(..., strict=False)`` skipped, as in PyTorch.
 
+    >>> from tinygrad_ae.nn import Linear
     >>> Linear(2, 1, rng=0).load_state_dict({"weight": np.zeros((1, 2))}, strict=False)
     IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
     """
@@ -170,6 +147,7 @@ class Module:
     attributes in ``__init__`` and define ``forward``; calling the module runs ``forward``
     with the module's dotted path as the scope of every op it makes.
 
+    >>> from tinygrad_ae.nn import Linear, Tanh
     >>> class Affine(Module):
     ...     def __init__(self):
     ...         super().__init__()
@@ -252,6 +230,7 @@ class Module:
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for the direct sub-modules, in assignment order.
 
+        >>> from tinygrad_ae.nn import Linear, Sequential, Tanh
         >>> [name for name, _ in Sequential(Linear(2, 1, rng=0), Tanh()).named_children()]
         ['0', '1']
         """
@@ -270,6 +249,7 @@ class Module:
         """(dotted name, module) for this module (name ``prefix``, ``""`` by default) and
         every module below it, depth first in assignment order; shared modules once.
 
+        >>> from tinygrad_ae.nn import Linear, Sequential, Tanh
         >>> model = Sequential(Linear(2, 1, rng=0), Sequential(Tanh()))
         >>> [name for name, _ in model.named_modules()]
         ['', '0', '1', '1.0']
@@ -296,6 +276,7 @@ class Module:
         order (a sub-module's parameters come where the sub-module was assigned); a tensor
         shared by several modules is listed once, under its first name.
 
+        >>> from tinygrad_ae.nn import Linear, Sequential
         >>> [name for name, _ in Sequential(Linear(2, 1, rng=0)).named_parameters()]
         ['0.weight', '0.bias']
         """
@@ -318,6 +299,7 @@ class Module:
         """Every parameter, in the order of :meth:`named_parameters` (a list, so it can be
         passed to an optimizer and reused).
 
+        >>> from tinygrad_ae.nn import Linear
         >>> [p.shape for p in Linear(3, 2, rng=0).parameters()]
         [(2, 3), (2,)]
         """
@@ -328,6 +310,7 @@ class Module:
         """This module's dotted name from the root it was last attached to (``""`` for a
         root): the scope of the ops its ``forward`` makes.
 
+        >>> from tinygrad_ae.nn import Linear, Sequential, Tanh
         >>> model = Sequential(Tanh(), Linear(2, 2, rng=0))
         >>> model[1].path
         '1'
@@ -357,6 +340,7 @@ class Module:
         """A context manager: ops made inside record the scope ``<path>.<name>`` (the
         module's own path for ``name=""``), for models that group their own lines.
 
+        >>> from tinygrad_ae.nn import Identity
         >>> m = Identity()
         >>> with m.named_scope("encoder"):
         ...     h = Tensor(1.0, requires_grad=True) * 2
@@ -368,6 +352,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set ``training`` on this module and every module below it; return self.
 
+        >>> from tinygrad_ae.nn import Linear
         >>> Linear(2, 1, rng=0).train(False).training
         False
         """
@@ -382,6 +367,7 @@ class Module:
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``grad = None``, as PyTorch does).
 
+        >>> from tinygrad_ae.nn import Linear
         >>> layer = Linear(2, 1, rng=0)
         >>> layer(Tensor([[1.0, 2.0]])).sum().backward()
         >>> layer.zero_grad()
@@ -395,6 +381,7 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         """Parameter name → a copy of its value, in the order of :meth:`named_parameters`.
 
+        >>> from tinygrad_ae.nn import Linear
         >>> sorted(Linear(2, 1, rng=0).state_dict())
         ['bias', 'weight']
         """
@@ -410,6 +397,7 @@ class Module:
         exactly as it was. Values are copied into the existing arrays (cast to each
         parameter's dtype), so optimizers holding the parameters keep working.
 
+        >>> from tinygrad_ae.nn import Linear
         >>> a, b = Linear(2, 1, rng=0), Linear(2, 1, rng=1)
         >>> b.load_state_dict(a.state_dict())
         IncompatibleKeys(missing_keys=[], unexpected_keys=[])
@@ -418,7 +406,7 @@ class Module:
         >>> b.load_state_dict({"weight": np.zeros((3, 3))})
         Traceback (most recent call last):
         ...
-        tinygrad_ae.nn.StateDictError: load_state_dict: 2 problems, the model is unchanged:
+        tinygrad_ae.nn.module.StateDictError: load_state_dict: 2 problems, the model is unchanged:
           - missing key 'bias' (the model's parameter has shape (1,))
           - 'weight': shape mismatch, the state dict has shape (3, 3) but the model's ...
           the model's keys are: weight, bias
@@ -479,6 +467,7 @@ class Module:
         file (if any) intact and no temporary file behind. The file is used exactly as
         named (no suffix is added). Returns the path written.
 
+        >>> from tinygrad_ae.nn import Linear
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
         >>> layer = Linear(2, 1, rng=0)
@@ -511,6 +500,7 @@ class Module:
         raises :class:`ModelFileError` (a ``ValueError``) naming the path and the keys. On
         any error the model is left unchanged.
 
+        >>> from tinygrad_ae.nn import Linear
         >>> Linear(2, 1).load("no/such/file.npz")
         Traceback (most recent call last):
         ...
@@ -568,198 +558,3 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"({name}): {body}")
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
-
-
-class Identity(Module):
-    """out = x, unchanged (the same tensor).
-
-    >>> x = Tensor([1.0, -2.0])
-    >>> Identity()(x) is x
-    True
-    """
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
-
-
-class ReLU(Module):
-    """out = max(x, 0), elementwise.
-
-    >>> ReLU()(Tensor([-1.0, 2.0]))
-    Tensor([0., 2.])
-    """
-
-    def forward(self, x: ArrayLike) -> Tensor:
-        return _as_tensor(x).relu()
-
-
-class Tanh(Module):
-    """out = tanh(x), elementwise.
-
-    >>> Tanh()(Tensor([0.0]))
-    Tensor([0.])
-    """
-
-    def forward(self, x: ArrayLike) -> Tensor:
-        return _as_tensor(x).tanh()
-
-
-class Sigmoid(Module):
-    """out = 1 / (1 + e⁻ˣ), elementwise (stable for large |x|).
-
-    >>> Sigmoid()(Tensor([0.0]))
-    Tensor([0.5])
-    """
-
-    def forward(self, x: ArrayLike) -> Tensor:
-        return _as_tensor(x).sigmoid()
-
-
-class Linear(Module):
-    """y = x @ Wᵀ + b: an affine map of the last axis, as ``torch.nn.Linear``.
-
-    ``weight`` W has shape (out_features, in_features) and ``bias`` b (out_features,);
-    inputs have shape (..., in_features), outputs (..., out_features). Both are drawn
-    from U(−1/√in_features, 1/√in_features), PyTorch's default, using ``rng`` (an int seed
-    or a Generator) or else the module-level generator (see :func:`manual_seed`).
-
-    >>> layer = Linear(4, 2, rng=0)
-    >>> layer.weight.shape, layer.bias.shape
-    ((2, 4), (2,))
-    >>> layer(Tensor(np.ones((10, 4)))).shape
-    (10, 2)
-    >>> layer(Tensor(np.ones((10, 3))))
-    Traceback (most recent call last):
-    ...
-    ValueError: Linear(4→2) expects inputs with 4 features in the last axis, got shape (10, 3)
-    """
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = np.float64, rng: RngLike = None) -> None:
-        super().__init__()
-        for label, size in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-                raise ValueError(f"Linear: {label} must be a positive integer, got {size!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
-        generator = resolve_rng(rng)
-        bound = 1.0 / math.sqrt(self.in_features)
-        self.weight = Tensor(
-            generator.uniform(-bound, bound, size=(self.out_features, self.in_features)),
-            requires_grad=True, dtype=dtype,
-        )
-        self.bias: Tensor | None = None
-        if bias:
-            self.bias = Tensor(generator.uniform(-bound, bound, size=self.out_features),
-                               requires_grad=True, dtype=dtype)
-
-    def forward(self, x: ArrayLike) -> Tensor:
-        x = _as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear({self.in_features}→{self.out_features}) expects inputs with "
-                f"{self.in_features} features in the last axis, got shape {x.shape}"
-            )
-        if self.bias is None:
-            return x @ self.weight.T
-        return _ops.linear(x, self.weight, self.bias)  # one node: x @ Wᵀ + b
-
-    def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
-
-
-class Sequential(Module):
-    """Modules applied one after the other; children are named "0", "1", … as in PyTorch.
-
-    Indexable (``seq[0]``, ``seq[-1]``, slices give a new Sequential), ``len`` and iterable.
-
-    >>> model = Sequential(Linear(3, 2, rng=0), Tanh())
-    >>> len(model), type(model[-1]).__name__
-    (2, 'Tanh')
-    >>> model
-    Sequential(
-      (0): Linear(in_features=3, out_features=2, bias=True)
-      (1): Tanh()
-    )
-    """
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end (named by its position); return self."""
-        if not isinstance(module, Module):
-            hint = ""
-            if isinstance(module, type) and issubclass(module, Module):
-                hint = f"; did you mean {module.__name__}() (an instance, not the class)?"
-            raise TypeError(
-                f"Sequential: item {len(self)} must be a Module, got "
-                f"{getattr(module, '__name__', type(module).__name__)}{hint}"
-            )
-        setattr(self, str(len(self)), module)
-        return self
-
-    def _layers(self) -> list[Module]:
-        return [value for name, value in vars(self).items()
-                if name.isdigit() and isinstance(value, Module)]
-
-    def __len__(self) -> int:
-        return len(self._layers())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        layers = self._layers()
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        try:
-            return layers[index]
-        except IndexError:
-            raise IndexError(f"Sequential: index {index} is out of range for "
-                             f"{len(layers)} modules") from None
-
-    def forward(self, x: Any) -> Any:
-        for layer in self._layers():
-            x = layer(x)
-        return x
-
-
-def mse_loss(x_hat: ArrayLike, x: ArrayLike, reduction: str = "paper") -> Tensor:
-    """Squared reconstruction error between ``x_hat`` and ``x`` (shapes must match exactly).
-
-    - ``"paper"``: the seed paper's L = (1/N) Σ_i ‖x_i − x̂_i‖², summed over features and
-      averaged over the N samples (the first axis; a 1-D input is N samples of 1 feature).
-    - ``"mean"``: the mean over every element, PyTorch's default (``"paper"`` / n_features).
-    - ``"sum"``: the sum over every element.
-
-    >>> x = np.array([[1.0, 2.0], [3.0, 4.0]])
-    >>> x_hat = Tensor([[1.0, 1.0], [3.0, 2.0]])       # squared errors 0, 1, 0, 4
-    >>> [mse_loss(x_hat, x, r).item() for r in ("paper", "mean", "sum")]
-    [2.5, 1.25, 5.0]
-    """
-    if reduction not in REDUCTIONS:
-        raise ValueError(
-            f"mse_loss: reduction must be one of {', '.join(repr(r) for r in REDUCTIONS)}, "
-            f"got {reduction!r}"
-        )
-    prediction, target = _as_tensor(x_hat), _as_tensor(x)
-    if prediction.shape != target.shape:
-        raise ValueError(
-            f"mse_loss: x_hat has shape {prediction.shape} but x has shape {target.shape}; "
-            f"they must match exactly (no broadcasting)"
-        )
-    if prediction.size == 0:
-        raise ValueError(f"mse_loss: cannot average over empty inputs of shape {prediction.shape}")
-    # x̂ − x rather than x − x̂ (the same squares): its gradient reaches x̂ with no
-    # negation, and ``** 2`` is one op whose gradient 2·g·r is one pass over the batch.
-    residual = prediction - target
-    total = (residual ** 2).sum()
-    if reduction == "sum":
-        return total
-    if reduction == "mean":
-        return total / prediction.size
-    return total / (prediction.shape[0] if prediction.ndim else 1)

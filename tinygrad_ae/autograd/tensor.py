@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 if TYPE_CHECKING:
-    from .ops import Op
+    from tinygrad_ae.autograd.ops import Op
 
 __all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "ArrayLike"]
 
@@ -414,7 +414,7 @@ def is_grad_enabled() -> bool:
 
 
 # Imported last: both modules build on the class above.
-from . import engine as _engine  # noqa: E402
-from . import ops as _ops  # noqa: E402
-from .ops import binary as _binary  # noqa: E402
-from .ops import unary as _unary  # noqa: E402
+from tinygrad_ae.autograd import engine as _engine  # noqa: E402
+from tinygrad_ae.autograd import ops as _ops  # noqa: E402
+from tinygrad_ae.autograd.ops._core import binary as _binary  # noqa: E402
+from tinygrad_ae.autograd.ops._core import unary as _unary  # noqa: E402

@@ -1,0 +1,15 @@
+"""The engine: :class:`Tensor`, the op registry, the backward walk and the gradient checks.
+
+The bottom layer of the package: it imports numpy and nothing else of tinygrad_ae.
+"""
+
+from __future__ import annotations
+
+from .engine import backward, detect_anomaly, grad, topological_order
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad
+
+__all__ = [
+    "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
+    "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
+]

@@ -1,0 +1,173 @@
+"""Layers: Linear, Sequential and the activation modules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from tinygrad_ae.autograd import ops as _ops
+from tinygrad_ae.autograd.tensor import ArrayLike, Tensor
+
+from .module import Module, RngLike, _as_tensor, resolve_rng
+
+
+class Identity(Module):
+    """out = x, unchanged (the same tensor).
+
+    >>> x = Tensor([1.0, -2.0])
+    >>> Identity()(x) is x
+    True
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class ReLU(Module):
+    """out = max(x, 0), elementwise.
+
+    >>> ReLU()(Tensor([-1.0, 2.0]))
+    Tensor([0., 2.])
+    """
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        return _as_tensor(x).relu()
+
+
+class Tanh(Module):
+    """out = tanh(x), elementwise.
+
+    >>> Tanh()(Tensor([0.0]))
+    Tensor([0.])
+    """
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        return _as_tensor(x).tanh()
+
+
+class Sigmoid(Module):
+    """out = 1 / (1 + e⁻ˣ), elementwise (stable for large |x|).
+
+    >>> Sigmoid()(Tensor([0.0]))
+    Tensor([0.5])
+    """
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        return _as_tensor(x).sigmoid()
+
+
+class Linear(Module):
+    """y = x @ Wᵀ + b: an affine map of the last axis, as ``torch.nn.Linear``.
+
+    ``weight`` W has shape (out_features, in_features) and ``bias`` b (out_features,);
+    inputs have shape (..., in_features), outputs (..., out_features). Both are drawn
+    from U(−1/√in_features, 1/√in_features), PyTorch's default, using ``rng`` (an int seed
+    or a Generator) or else the module-level generator (see :func:`manual_seed`).
+
+    >>> layer = Linear(4, 2, rng=0)
+    >>> layer.weight.shape, layer.bias.shape
+    ((2, 4), (2,))
+    >>> layer(Tensor(np.ones((10, 4)))).shape
+    (10, 2)
+    >>> layer(Tensor(np.ones((10, 3))))
+    Traceback (most recent call last):
+    ...
+    ValueError: Linear(4→2) expects inputs with 4 features in the last axis, got shape (10, 3)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = np.float64, rng: RngLike = None) -> None:
+        super().__init__()
+        for label, size in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+                raise ValueError(f"Linear: {label} must be a positive integer, got {size!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        generator = resolve_rng(rng)
+        bound = 1.0 / math.sqrt(self.in_features)
+        self.weight = Tensor(
+            generator.uniform(-bound, bound, size=(self.out_features, self.in_features)),
+            requires_grad=True, dtype=dtype,
+        )
+        self.bias: Tensor | None = None
+        if bias:
+            self.bias = Tensor(generator.uniform(-bound, bound, size=self.out_features),
+                               requires_grad=True, dtype=dtype)
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear({self.in_features}→{self.out_features}) expects inputs with "
+                f"{self.in_features} features in the last axis, got shape {x.shape}"
+            )
+        if self.bias is None:
+            return x @ self.weight.T
+        return _ops.linear(x, self.weight, self.bias)  # one node: x @ Wᵀ + b
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Modules applied one after the other; children are named "0", "1", … as in PyTorch.
+
+    Indexable (``seq[0]``, ``seq[-1]``, slices give a new Sequential), ``len`` and iterable.
+
+    >>> model = Sequential(Linear(3, 2, rng=0), Tanh())
+    >>> len(model), type(model[-1]).__name__
+    (2, 'Tanh')
+    >>> model
+    Sequential(
+      (0): Linear(in_features=3, out_features=2, bias=True)
+      (1): Tanh()
+    )
+    """
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (named by its position); return self."""
+        if not isinstance(module, Module):
+            hint = ""
+            if isinstance(module, type) and issubclass(module, Module):
+                hint = f"; did you mean {module.__name__}() (an instance, not the class)?"
+            raise TypeError(
+                f"Sequential: item {len(self)} must be a Module, got "
+                f"{getattr(module, '__name__', type(module).__name__)}{hint}"
+            )
+        setattr(self, str(len(self)), module)
+        return self
+
+    def _layers(self) -> list[Module]:
+        return [value for name, value in vars(self).items()
+                if name.isdigit() and isinstance(value, Module)]
+
+    def __len__(self) -> int:
+        return len(self._layers())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        layers = self._layers()
+        if isinstance(index, slice):
+            return Sequential(*layers[index])
+        try:
+            return layers[index]
+        except IndexError:
+            raise IndexError(f"Sequential: index {index} is out of range for "
+                             f"{len(layers)} modules") from None
+
+    def forward(self, x: Any) -> Any:
+        for layer in self._layers():
+            x = layer(x)
+        return x

@@ -1,0 +1,3 @@
+"""Research on top of the framework: the convergence study (:mod:`.convergence`), online
+and streaming PCA (:mod:`.online`) and the benchmarks (:mod:`.bench`).
+"""

@@ -1,0 +1,290 @@
+"""Running the benchmarks: interleaved repetitions, CPU and wall time, threads.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tinygrad_ae import __version__
+
+from .workloads import (
+    FRAMEWORKS,
+    MEMORY_TARGET,
+    TOLERANCES,
+    WORKLOADS,
+    Step,
+    Workload,
+    chain_memory,
+    resident_memory_per_op,
+)
+
+# --- running -------------------------------------------------------------------------
+
+def torch_available() -> bool:
+    """Whether PyTorch can be imported (its column is skipped otherwise)."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _workload(workload: Workload | str) -> Workload:
+    if isinstance(workload, Workload):
+        return workload
+    if workload not in WORKLOADS:
+        raise ValueError(f"bench: workload must be one of {', '.join(WORKLOADS)}, "
+                         f"got {workload!r}")
+    return WORKLOADS[workload]
+
+
+def build_step(workload: Workload | str, framework: str, dtype: Any = np.float64,
+               size: str = "full") -> Step:
+    """A fresh :data:`Step` of ``workload`` in ``framework``, from the shared start.
+
+    >>> step = build_step("W1", "tinygrad_ae", size="tiny")
+    >>> step() > 0
+    True
+    """
+    entry = _workload(workload)
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"bench: framework must be one of {', '.join(FRAMEWORKS)}, "
+                         f"got {framework!r}")
+    if size not in entry.sizes:
+        raise ValueError(f"bench: size must be one of {', '.join(entry.sizes)}, got {size!r}")
+    return entry.build(framework, np.dtype(dtype), entry.sizes[size])
+
+
+def losses_agree(a: Sequence[float], b: Sequence[float], dtype: Any) -> bool:
+    """Whether two runs' losses agree step by step within ``TOLERANCES[dtype]``.
+
+    >>> losses_agree([1.0, 0.5], [1.0 + 1e-14, 0.5], np.float64)
+    True
+    >>> losses_agree([1.0], [1.001], np.float32)
+    False
+    """
+    rtol = TOLERANCES[np.dtype(dtype).name]
+    return len(a) == len(b) and all(
+        math.isfinite(x) and math.isfinite(y) and abs(x - y) <= rtol * max(abs(x), abs(y))
+        for x, y in zip(a, b))
+
+
+def check_losses(workload: Workload | str, dtype: Any = np.float64, size: str = "full",
+                 frameworks: Sequence[str] = FRAMEWORKS[:2], steps: int = 3
+                 ) -> dict[str, list[float]]:
+    """The losses of ``steps`` training steps from the shared start, per framework.
+
+    >>> losses = check_losses("W2", size="tiny")
+    >>> losses_agree(losses["numpy"], losses["tinygrad_ae"], np.float64)
+    True
+    """
+    result = {}
+    for framework in frameworks:
+        step = build_step(workload, framework, dtype, size)
+        result[framework] = [step() for _ in range(steps)]
+    return result
+
+
+class _CpuMeter:
+    """CPU time used by other processes while a measurement runs (Linux: /proc/stat).
+
+    This machine may be shared; a busy neighbour slows every framework, and interleaving
+    spreads that over all of them, but the report says how busy it was."""
+
+    def __init__(self) -> None:
+        self.start = self._read()
+
+    @staticmethod
+    def _read() -> tuple[float, float, float] | None:
+        try:
+            with open("/proc/stat") as f:
+                fields = [float(v) for v in f.readline().split()[1:9]]
+            with open("/proc/self/stat") as f:
+                own = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            return None
+        busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+        return busy, float(own[11]) + float(own[12]), time.monotonic()
+
+    def other_load(self) -> float | None:
+        """Average number of CPUs other processes kept busy since the meter started."""
+        end = self._read()
+        if self.start is None or end is None or end[2] <= self.start[2]:
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        others = (end[0] - self.start[0]) - (end[1] - self.start[1])
+        return max(0.0, others / ticks / (end[2] - self.start[2]))
+
+
+TORCH_PAUSE = 0.2
+"""Seconds of rest before each PyTorch block. OpenBLAS's idle threads (numpy's, and so
+tinygrad_ae's) spin for about 0.1 s after every call; timed right after numpy, PyTorch's
+threads found both cores taken and its W3 step took three times as long as alone."""
+
+
+def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str = "full",
+                  frameworks: Sequence[str] = FRAMEWORKS[:2], repeats: int = 9,
+                  block_seconds: float = 0.05, check_steps: int = 3) -> dict[str, Any]:
+    """Check, then time ``workload`` in each framework; return a result dict.
+
+    Every framework first runs ``check_steps`` steps from the shared start; if its losses
+    differ from numpy's, it gets ``"agrees": False`` and no time. Then each framework
+    gets a fresh start and two warm-up steps, and ``repeats`` repetitions are
+    interleaved: in each, every framework (in a rotating order) runs the same number of
+    steps, enough for the baseline to take about ``block_seconds`` (PyTorch after a pause
+    of :data:`TORCH_PAUSE`, see there). A framework whose
+    loss stops being finite while timed is reported as diverged, with no time. Times are
+    seconds per step; ratios divide each median by numpy's.
+    """
+    entry = _workload(workload)
+    dtype = np.dtype(dtype)
+    losses = check_losses(entry, dtype, size, frameworks, check_steps)
+    agrees = {fw: losses_agree(losses["numpy"], losses[fw], dtype) for fw in frameworks}
+    timed = [fw for fw in frameworks if agrees[fw]]
+    steps = {fw: build_step(entry, fw, dtype, size) for fw in timed}
+    samples: dict[str, list[float]] = {fw: [] for fw in timed}
+    finite = dict.fromkeys(timed, True)
+    # NOTE: the collector stays on, but what exists before timing (PyTorch's 140,000
+    # objects once imported) is frozen: a collector pass during a step then costs what it
+    # would cost in a process running that framework alone.
+    gc.collect()
+    gc.freeze()
+    meter = _CpuMeter()
+    try:
+        warmup = {fw: _time_block(steps[fw], 2)[0] for fw in timed}
+        per_block = max(1, min(1000, round(block_seconds / max(warmup["numpy"], 1e-9))))
+        for repetition in range(repeats):
+            shift = repetition % len(timed)
+            for fw in timed[shift:] + timed[:shift]:
+                if fw == "torch":
+                    time.sleep(TORCH_PAUSE)
+                seconds, last_loss = _time_block(steps[fw], per_block)
+                samples[fw].append(seconds)
+                finite[fw] = finite[fw] and math.isfinite(last_loss)
+    finally:
+        gc.unfreeze()
+    medians = {fw: statistics.median(samples[fw]) for fw in timed if finite[fw]}
+    baseline = medians.get("numpy")
+    result: dict[str, Any] = {
+        "workload": entry.key, "title": entry.title, "dtype": dtype.name, "size": size,
+        "parameters": dict(entry.sizes[size]), "steps_per_sample": per_block,
+        "repeats": repeats, "target": entry.target, "torch_reference": entry.torch_reference,
+        "other_load_cpus": meter.other_load(),
+        "frameworks": {
+            fw: {"agrees": agrees[fw], "finite": finite.get(fw, False),
+                 "check_losses": losses[fw], "median_s": medians.get(fw),
+                 "samples_s": samples.get(fw, []),
+                 "ratio": (medians[fw] / baseline if fw in medians and baseline else None)}
+            for fw in frameworks},
+    }
+    if entry.per_op:
+        n_ops = entry.sizes[size]["n_ops"]
+        for fw in frameworks:
+            info = result["frameworks"][fw]
+            info["overhead_per_op_us"] = (
+                (info["median_s"] - baseline) / n_ops * 1e6
+                if info["median_s"] is not None and baseline else None)
+        result["memory_per_op_bytes"] = chain_memory(dtype, n_ops, entry.sizes[size]["width"])
+        result["memory_target"] = MEMORY_TARGET
+    result["meets_target"] = _meets_target(entry, result)
+    return result
+
+
+def _meets_target(entry: Workload, result: Mapping[str, Any]) -> bool | None:
+    """True or False against the workload's target; None when it has none."""
+    ours = result["frameworks"]["tinygrad_ae"]
+    if entry.target is None:
+        return None
+    if ours["median_s"] is None:
+        return False
+    if entry.per_op:
+        return bool(ours["overhead_per_op_us"] <= entry.target
+                    and result["memory_per_op_bytes"]["bookkeeping"] <= MEMORY_TARGET)
+    return bool(ours["ratio"] <= entry.target)
+
+
+def _time_block(step: Step, n_steps: int) -> tuple[float, float]:
+    """Seconds per step over ``n_steps`` consecutive steps, and the last step's loss."""
+    loss = 0.0
+    start = time.perf_counter()
+    for _ in range(n_steps):
+        loss = step()
+    return (time.perf_counter() - start) / n_steps, loss
+
+
+_THREAD_LIMIT: Any = None  # keeps threadpoolctl's limit in force while the process runs
+
+
+def thread_settings(threads: int | None = None) -> dict[str, Any]:
+    """Make numpy's BLAS and PyTorch use the same number of threads; say what is set.
+
+    ``threads`` None keeps numpy's BLAS as it is and gives PyTorch the same count.
+    numpy's BLAS is limited with ``threadpoolctl`` when it is installed; without it, set
+    ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` before Python starts.
+    """
+    global _THREAD_LIMIT
+    info: dict[str, Any] = {"cpu_count": os.cpu_count(), "env": {
+        name: os.environ.get(name) for name in (
+            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+            "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "OPENBLAS_CORETYPE",
+            "OPENBLAS_L2_SIZE")}, "torch_pause_s": TORCH_PAUSE}
+    blas: list[dict[str, Any]] = []
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        if threads is not None:
+            _THREAD_LIMIT = threadpoolctl.threadpool_limits(threads, user_api="blas")
+        blas = [{k: pool.get(k) for k in ("internal_api", "version", "architecture",
+                                           "num_threads")}
+                for pool in threadpoolctl.threadpool_info() if pool.get("user_api") == "blas"]
+    info["numpy_blas"] = blas
+    count = threads if threads is not None else (
+        blas[0]["num_threads"] if blas else os.cpu_count())
+    info["threads"] = count
+    if torch_available():
+        import torch
+
+        torch.set_num_threads(int(count or 1))
+        info["torch_threads"] = torch.get_num_threads()
+        info["torch_version"] = torch.__version__
+    return info
+
+
+def run_benchmarks(workloads: Sequence[str] = tuple(WORKLOADS),
+                   dtypes: Sequence[str] = ("float32", "float64"), size: str = "full",
+                   repeats: int = 9, use_torch: bool = True, threads: int | None = None,
+                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the benchmarks and return everything measured, ready for JSON."""
+    settings = thread_settings(threads)
+    frameworks = [fw for fw in FRAMEWORKS if fw != "torch" or (use_torch and torch_available())]
+    results = []
+    for key in workloads:
+        for dtype in dtypes:
+            if progress is not None:
+                progress(f"{key} {dtype} ...")
+            results.append(time_workload(key, dtype, size, frameworks, repeats))
+    resident: dict[str, Any] = {}
+    if "W5" in workloads and size != "tiny":
+        if progress is not None:
+            progress("W5 resident memory per op ...")
+        for fw in frameworks[1:]:
+            resident[fw] = {dtype: resident_memory_per_op(fw, dtype) for dtype in dtypes}
+    return {
+        "tinygrad_ae": __version__, "numpy": np.__version__, "python": sys.version.split()[0],
+        "machine": platform.platform(), "processor": platform.processor(),
+        "threads": settings, "size": size, "repeats": repeats,
+        "frameworks": frameworks, "results": results,
+        "resident_memory_per_op_bytes": resident,
+    }

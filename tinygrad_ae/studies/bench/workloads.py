@@ -1,0 +1,569 @@
+"""The benchmark workloads, each as hand-written numpy, tinygrad_ae and PyTorch.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tinygrad_ae import models, nn, optim
+from tinygrad_ae.autograd.tensor import Tensor
+
+Step = Callable[[], float]
+"""One training step of a workload in one framework; returns the loss computed in it."""
+
+FRAMEWORKS: tuple[str, ...] = ("numpy", "tinygrad_ae", "torch")
+"""The frameworks, baseline first."""
+
+TOLERANCES: dict[str, float] = {"float32": 1e-6, "float64": 1e-12}
+"""Largest relative difference between two frameworks' losses that still counts as the
+same answer: a few roundings of float32 (2⁻²⁴ ≈ 6e-8) and of float64 (2⁻⁵³ ≈ 1e-16)
+across sums of thousands of terms, summed in different orders by different BLAS."""
+
+SIZES: tuple[str, ...] = ("full", "quick", "tiny")
+"""Problem sizes: ``full`` is the issue's; ``quick`` a smoke run; ``tiny`` for tests."""
+
+_SEED = 20240611
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark: its key (``"W1"``), a title, the sizes per ``SIZES`` entry, the
+    target and the issue's PyTorch reference, and ``build(framework, dtype, size)``
+    returning a :data:`Step`."""
+
+    key: str
+    title: str
+    sizes: Mapping[str, Mapping[str, Any]]
+    target: float | None
+    torch_reference: str
+    build: Callable[[str, np.dtype, Mapping[str, Any]], Step]
+    per_op: bool = False
+
+
+# --- shared data and initialisation ------------------------------------------------------
+
+def _torch_dtype(dtype: Any) -> Any:
+    import torch
+
+    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[
+        np.dtype(dtype)]
+
+
+def _uniform_init(rng: np.random.Generator, widths: Sequence[int]
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per Linear layer of ``widths``, PyTorch's default: U(±1/√in_features)."""
+    layers = []
+    for n_in, n_out in zip(widths[:-1], widths[1:]):
+        bound = 1.0 / math.sqrt(n_in)
+        layers.append((rng.uniform(-bound, bound, (n_out, n_in)),
+                       rng.uniform(-bound, bound, n_out)))
+    return layers
+
+
+def _mirror(sizes: Sequence[int]) -> list[int]:
+    """[64, 32, 8] → [64, 32, 8, 32, 64]: the widths of an autoencoder's layers."""
+    return list(sizes) + list(sizes[-2::-1])
+
+
+def _hidden_activations(widths: Sequence[int], activation: str | None) -> list[str | None]:
+    """The activation after each layer, as ``models.mlp_autoencoder`` places them: after
+    every hidden layer, not after the code layer nor the output."""
+    n_layers = len(widths) - 1
+    code_layer = n_layers // 2 - 1
+    return [None if i in (code_layer, n_layers - 1) else activation for i in range(n_layers)]
+
+
+# --- W1p: the paper's 2-1-2 network written as its seven scalar equations ----------------
+
+_PAPER_NAMES = ("w1", "w2", "b1", "w3", "w4", "b2", "b3")
+
+
+def _w1_setup(dtype: np.dtype, size: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, float]]:
+    rng = np.random.default_rng(_SEED)
+    X = rng.standard_normal((size["n_samples"], 2)) @ np.array([[2.0, 1.0], [0.0, 0.5]])
+    bound_in, bound_out = 1 / math.sqrt(2), 1.0
+    params = {name: float(rng.uniform(-bound, bound)) for name, bound in zip(
+        _PAPER_NAMES, (bound_in,) * 3 + (bound_out,) * 4)}
+    return X.astype(dtype), params
+
+
+def _w1_numpy(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    X, start = _w1_setup(dtype, size)
+    p = {k: dtype.type(v) for k, v in start.items()}
+    n, lr = X.shape[0], dtype.type(size["lr"])
+    x1, x2 = X[:, 0], X[:, 1]
+
+    def step() -> float:
+        h = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
+        r1 = x1 - (p["w3"] * h + p["b2"])          # x1 − x̂1
+        r2 = x2 - (p["w4"] * h + p["b3"])
+        loss = (np.sum(r1 * r1) + np.sum(r2 * r2)) / n
+        g1, g2 = r1 * (-2.0 / n), r2 * (-2.0 / n)  # ∂L/∂x̂1, ∂L/∂x̂2
+        gh = g1 * p["w3"] + g2 * p["w4"]
+        grads = {"w3": np.sum(g1 * h), "b2": np.sum(g1), "w4": np.sum(g2 * h),
+                 "b3": np.sum(g2), "w1": np.sum(gh * x1), "w2": np.sum(gh * x2),
+                 "b1": np.sum(gh)}
+        for k, g in grads.items():
+            p[k] = p[k] - lr * g
+        return float(loss)
+    return step
+
+
+def _w1_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    X, start = _w1_setup(dtype, size)
+    model = models.PaperAutoencoder(**start)  # type: ignore[arg-type]  # seven floats
+    for p in model.parameters():
+        p.data = p.data.astype(dtype)
+    opt = optim.SGD(model.parameters(), lr=size["lr"])
+    x = Tensor(X)
+
+    def step() -> float:
+        loss = nn.mse_loss(model(x), x, reduction="paper")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def _w1_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    import torch
+
+    X, start = _w1_setup(dtype, size)
+    p = {k: torch.tensor(v, dtype=_torch_dtype(dtype), requires_grad=True)
+         for k, v in start.items()}
+    opt = torch.optim.SGD(list(p.values()), lr=size["lr"])
+    x = torch.from_numpy(X)
+    n = X.shape[0]
+
+    def step() -> float:
+        x1, x2 = x[:, 0], x[:, 1]
+        h = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
+        x_hat = torch.stack((p["w3"] * h + p["b2"], p["w4"] * h + p["b3"]), dim=1)
+        loss = torch.nn.functional.mse_loss(x_hat, x, reduction="sum") / n
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+# --- W2, W3: multilayer autoencoders -------------------------------------------------
+
+def _mlp_setup(dtype: np.dtype, size: Mapping[str, Any], sizes: Sequence[int],
+               data: str) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    rng = np.random.default_rng(_SEED)
+    shape = (size["batch"], sizes[0])
+    if data == "pixels":
+        X = rng.random(shape)
+    elif data == "correlated":  # the paper's 2-D setting: one strong direction
+        X = rng.standard_normal(shape) @ np.array([[2.0, 1.0], [0.0, 0.5]])
+    else:
+        X = rng.standard_normal(shape)
+    layers = _uniform_init(rng, _mirror(sizes))
+    return X.astype(dtype), [(W.astype(dtype), b.astype(dtype)) for W, b in layers]
+
+
+def _numpy_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]],
+               activations: list[str | None], update: Callable[[list[np.ndarray],
+                                                                  list[np.ndarray]], None]
+               ) -> Step:
+    """A multilayer autoencoder by hand: forward, the paper's loss, backward, update."""
+    params = [array.copy() for layer in layers for array in layer]
+    n = X.shape[0]
+
+    def step() -> float:
+        inputs, outputs = [], []
+        a = X
+        for i, act in enumerate(activations):
+            W, b = params[2 * i], params[2 * i + 1]
+            inputs.append(a)
+            a = a @ W.T + b
+            if act == "tanh":
+                a = np.tanh(a)
+            elif act == "relu":
+                a = np.maximum(a, 0)
+            outputs.append(a)
+        r = a - X
+        loss = np.sum(r * r) / n
+        g = r * (2.0 / n)                          # ∂L/∂x̂
+        grads: list[np.ndarray] = [None] * len(params)  # type: ignore[list-item]
+        for i in reversed(range(len(activations))):
+            act = activations[i]
+            if act == "tanh":
+                g = g * (1 - outputs[i] * outputs[i])
+            elif act == "relu":
+                g = g * (outputs[i] > 0)
+            grads[2 * i] = g.T @ inputs[i]
+            grads[2 * i + 1] = g.sum(axis=0)
+            if i:
+                g = g @ params[2 * i]
+        update(params, grads)
+        return float(loss)
+    return step
+
+
+def _numpy_sgd(lr: float, momentum: float) -> Callable[[list[np.ndarray], list[np.ndarray]],
+                                                        None]:
+    """PyTorch's SGD rule by hand: b ← momentum·b + g (b = g at first), p ← p − lr·b."""
+    buffers: list[np.ndarray | None] = []
+
+    def update(params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if not buffers:
+            buffers.extend([None] * len(params))
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if momentum:
+                b = buffers[i]
+                if b is None:
+                    b = buffers[i] = g.copy()
+                else:
+                    b *= momentum
+                    b += g
+                g = b
+            p -= lr * g
+    return update
+
+
+def _numpy_adam(lr: float, beta1: float = 0.9, beta2: float = 0.999,
+                eps: float = 1e-8) -> Callable[[list[np.ndarray], list[np.ndarray]], None]:
+    """PyTorch's Adam rule by hand (see :class:`tinygrad_ae.optim.Adam`)."""
+    state: dict[str, Any] = {"t": 0, "m": None, "v": None}
+
+    def update(params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        if state["m"] is None:
+            state["m"] = [np.zeros_like(p) for p in params]
+            state["v"] = [np.zeros_like(p) for p in params]
+        state["t"] += 1
+        t = state["t"]
+        step_size = lr / (1 - beta1 ** t)
+        root_correction = math.sqrt(1 - beta2 ** t)
+        for p, g, m, v in zip(params, grads, state["m"], state["v"]):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            denominator = np.sqrt(v) / root_correction + eps
+            p -= step_size * (m / denominator)
+    return update
+
+
+def _ours_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]], sizes: Sequence[int],
+              activation: str, make_opt: Callable[[list[Tensor]], optim.Optimizer]) -> Step:
+    model: nn.Module
+    if len(sizes) == 2 and activation == "identity":
+        model = models.LinearAutoencoder(sizes[0], sizes[1])
+    else:
+        model = models.mlp_autoencoder(list(sizes), activation=activation)
+    params = model.parameters()
+    start = [array for layer in layers for array in layer]
+    if [p.shape for p in params] != [a.shape for a in start]:
+        raise RuntimeError(f"bench: mlp_autoencoder({list(sizes)}) has parameters of shapes "
+                           f"{[p.shape for p in params]}, expected {[a.shape for a in start]}")
+    for p, array in zip(params, start):
+        p.data = array.copy()
+    opt = make_opt(params)
+    x = Tensor(X)
+
+    def step() -> float:
+        loss = nn.mse_loss(model(x), x, reduction="paper")
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def _torch_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]],
+               activations: list[str | None], make_opt: Callable[[Any], Any]) -> Step:
+    import torch
+
+    modules: list[Any] = []
+    for (W, b), act in zip(layers, activations):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=_torch_dtype(W.dtype))
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        modules.append(linear)
+        if act == "tanh":
+            modules.append(torch.nn.Tanh())
+        elif act == "relu":
+            modules.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*modules)
+    opt = make_opt(model.parameters())
+    x = torch.from_numpy(X)
+    n = X.shape[0]
+
+    def step() -> float:
+        loss = torch.nn.functional.mse_loss(model(x), x, reduction="sum") / n
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def _mlp_workload(sizes_key: str, activation: str, data: str, optimizer: str
+                  ) -> Callable[[str, np.dtype, Mapping[str, Any]], Step]:
+    """The ``build`` of W2 / W3 / W4: an autoencoder of widths ``size[sizes_key]``."""
+    def build(framework: str, dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+        sizes = _widths(size, sizes_key)
+        X, layers = _mlp_setup(dtype, size, sizes, data)
+        activations = _hidden_activations(_mirror(sizes), activation)
+        lr = size["lr"]
+        momentum = size.get("momentum", 0.0)
+        if framework == "numpy":
+            update = (_numpy_adam(lr) if optimizer == "adam"
+                      else _numpy_sgd(lr, momentum))
+            return _numpy_mlp(X, layers, activations, update)
+        if framework == "tinygrad_ae":
+            def make_ours(params: list[Tensor]) -> optim.Optimizer:
+                if optimizer == "adam":
+                    return optim.Adam(params, lr=lr)
+                return optim.SGD(params, lr=lr, momentum=momentum)
+            return _ours_mlp(X, layers, sizes, activation, make_ours)
+        import torch
+
+        def make_torch(params: Any) -> Any:
+            if optimizer == "adam":
+                return torch.optim.Adam(params, lr=lr)
+            return torch.optim.SGD(params, lr=lr, momentum=momentum)
+        return _torch_mlp(X, layers, activations, make_torch)
+    return build
+
+
+def _widths(size: Mapping[str, Any], key: str) -> list[int]:
+    """The encoder widths stored in a size as ``{key}_0``, ``{key}_1``, …"""
+    return [size[f"{key}_{i}"] for i in range(sum(k.startswith(f"{key}_") for k in size))]
+
+
+# --- W5: a long chain of small ops ---------------------------------------------------
+
+# The chain repeats y·½, y + ¼, y·2, y − ½, −y: every step is exact or correctly rounded
+# in IEEE arithmetic, so all frameworks agree to the last bit, and ∂y/∂x = ±1 never
+# underflows (a chain through tanh would shrink the gradient to 0 and check nothing).
+_CHAIN = ("mul", "add", "mul", "sub", "neg")
+_CHAIN_LR = 0.125
+
+
+def _w5_setup(dtype: np.dtype, size: Mapping[str, Any]) -> np.ndarray:
+    return np.random.default_rng(_SEED).standard_normal(size["width"]).astype(dtype)
+
+
+def _chain_forward(y: Any, n_ops: int) -> Any:
+    """Apply the chain to ``y`` (any array-like with operators): n_ops recorded ops."""
+    for i in range(n_ops):
+        kind = i % 5
+        if kind == 0:
+            y = y * 0.5
+        elif kind == 1:
+            y = y + 0.25
+        elif kind == 2:
+            y = y * 2.0
+        elif kind == 3:
+            y = y - 0.5
+        else:
+            y = -y
+    return y
+
+
+def _w5_numpy(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    x = _w5_setup(dtype, size)
+    n_ops = size["n_ops"]
+
+    def step() -> float:
+        y = _chain_forward(x, n_ops)
+        loss = float(np.sum(y))
+        g = np.ones_like(x)                       # ∂loss/∂y, then back through the chain
+        for i in reversed(range(n_ops)):
+            kind = i % 5
+            if kind == 0:
+                g = g * 0.5
+            elif kind == 2:
+                g = g * 2.0
+            elif kind == 4:
+                g = -g
+        x[...] -= _CHAIN_LR * g
+        return loss
+    return step
+
+
+def _w5_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    x = Tensor(_w5_setup(dtype, size), requires_grad=True)
+    n_ops = size["n_ops"]
+
+    def step() -> float:
+        loss = _chain_forward(x, n_ops).sum()
+        loss.backward()
+        assert x.grad is not None
+        x.data -= _CHAIN_LR * x.grad
+        x.grad = None
+        return loss.item()
+    return step
+
+
+def _w5_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    import torch
+
+    x = torch.from_numpy(_w5_setup(dtype, size)).requires_grad_(True)
+    n_ops = size["n_ops"]
+
+    def step() -> float:
+        loss = _chain_forward(x, n_ops).sum()
+        loss.backward()
+        assert x.grad is not None
+        with torch.no_grad():
+            x.sub_(x.grad * _CHAIN_LR)
+        x.grad = None
+        return loss.item()
+    return step
+
+
+def _w5_build(framework: str, dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    return {"numpy": _w5_numpy, "tinygrad_ae": _w5_ours, "torch": _w5_torch}[framework](
+        dtype, size)
+
+
+def _w1p_build(framework: str, dtype: np.dtype, size: Mapping[str, Any]) -> Step:
+    return {"numpy": _w1_numpy, "tinygrad_ae": _w1_ours, "torch": _w1_torch}[framework](
+        dtype, size)
+
+
+def chain_memory(dtype: Any = np.float64, n_ops: int = 10_000, width: int = 8
+                 ) -> dict[str, float]:
+    """Bytes per recorded op that a W5 chain's graph holds, measured with ``tracemalloc``.
+
+    ``total`` is everything the graph keeps alive per op: the Tensor, the tuple of its
+    inputs, and the op's result array (numpy's array object plus ``width`` numbers);
+    ``values`` is the result array alone; ``bookkeeping`` = ``total`` − ``values``, what
+    the engine adds to the values themselves.
+
+    >>> memory = chain_memory(n_ops=1000)
+    >>> memory["total"] == memory["values"] + memory["bookkeeping"]
+    True
+    """
+    dtype = np.dtype(dtype)
+    x = Tensor(np.random.default_rng(_SEED).standard_normal(width).astype(dtype),
+               requires_grad=True)
+    _chain_forward(x, 10)  # warm the constant cache, so it is not counted
+    gc.collect()
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        y = _chain_forward(x, n_ops)
+        graph = tracemalloc.get_traced_memory()[0] - before
+        del y
+        before = tracemalloc.get_traced_memory()[0]
+        arrays = [x.data * 0.5 for _ in range(n_ops)]
+        values = tracemalloc.get_traced_memory()[0] - before
+        del arrays
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    total, per_value = graph / n_ops, values / n_ops
+    return {"total": total, "values": per_value, "bookkeeping": total - per_value}
+
+
+_RSS_SCRIPT = """
+import gc, sys
+import numpy as np
+from tinygrad_ae.bench import _chain_forward
+framework, dtype, n_ops = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if framework == "torch":
+    import torch
+    x = torch.ones(8, dtype=getattr(torch, dtype), requires_grad=True)
+else:
+    from tinygrad_ae import Tensor
+    x = Tensor(np.ones(8, dtype=dtype), requires_grad=True)
+_chain_forward(x, 1000)
+gc.collect()
+def resident():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1])
+before = resident()
+y = _chain_forward(x, n_ops)
+print((resident() - before) / n_ops)
+"""
+
+
+def resident_memory_per_op(framework: str, dtype: Any = np.float64, n_ops: int = 100_000
+                           ) -> float | None:
+    """Growth of the resident set per recorded op of a W5 chain, in bytes, measured in a
+    fresh Python process (Linux only; None elsewhere or on failure). Unlike
+    :func:`chain_memory` this sees memory allocated outside Python's heap too (PyTorch's
+    autograd graph lives in C++), so it compares frameworks."""
+    if not os.path.exists("/proc/self/statm"):
+        return None
+    command = [sys.executable, "-c", _RSS_SCRIPT, framework, np.dtype(dtype).name, str(n_ops)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                                check=True)
+        pages = float(result.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+# --- the workloads -------------------------------------------------------------------
+
+WORKLOADS: dict[str, Workload] = {
+    "W1": Workload(
+        "W1", "the paper's 2-1-2 linear AE (LinearAutoencoder(2, 1)), full batch N=1000, SGD",
+        {"full": {"sizes_0": 2, "sizes_1": 1, "batch": 1000, "lr": 0.05},
+         "quick": {"sizes_0": 2, "sizes_1": 1, "batch": 1000, "lr": 0.05},
+         "tiny": {"sizes_0": 2, "sizes_1": 1, "batch": 20, "lr": 0.05}},
+        target=2.5, torch_reference="7.5×",
+        build=_mlp_workload("sizes", "identity", "correlated", "sgd")),
+    "W1p": Workload(
+        "W1p", "the same network as the paper's seven scalar equations (PaperAutoencoder)",
+        {"full": {"n_samples": 1000, "lr": 0.05},
+         "quick": {"n_samples": 1000, "lr": 0.05},
+         "tiny": {"n_samples": 20, "lr": 0.05}},
+        target=None, torch_reference="—", build=_w1p_build),
+    "W2": Workload(
+        "W2", "64-32-8-32-64 tanh AE, batch 64, Adam",
+        {"full": {"sizes_0": 64, "sizes_1": 32, "sizes_2": 8, "batch": 64, "lr": 0.001},
+         "quick": {"sizes_0": 64, "sizes_1": 32, "sizes_2": 8, "batch": 64, "lr": 0.001},
+         "tiny": {"sizes_0": 6, "sizes_1": 4, "sizes_2": 2, "batch": 5, "lr": 0.001}},
+        target=1.5, torch_reference="3.8×",
+        build=_mlp_workload("sizes", "tanh", "normal", "adam")),
+    "W3": Workload(
+        "W3", "784-256-64-256-784 ReLU AE, batch 256, SGD (momentum 0.9)",
+        {"full": {"sizes_0": 784, "sizes_1": 256, "sizes_2": 64, "batch": 256,
+                  "lr": 0.0005, "momentum": 0.9},
+         "quick": {"sizes_0": 196, "sizes_1": 64, "sizes_2": 16, "batch": 64,
+                   "lr": 0.0005, "momentum": 0.9},
+         "tiny": {"sizes_0": 12, "sizes_1": 6, "sizes_2": 3, "batch": 7,
+                  "lr": 0.0005, "momentum": 0.9}},
+        target=1.10, torch_reference="1.09× (f64), 1.53× (f32)",
+        build=_mlp_workload("sizes", "relu", "pixels", "sgd")),
+    "W4": Workload(
+        "W4", "linear AE 256→16, N=20000, full batch, SGD",
+        {"full": {"sizes_0": 256, "sizes_1": 16, "batch": 20000, "lr": 0.001},
+         "quick": {"sizes_0": 256, "sizes_1": 16, "batch": 2000, "lr": 0.001},
+         "tiny": {"sizes_0": 9, "sizes_1": 3, "batch": 40, "lr": 0.001}},
+        target=1.05, torch_reference="1.05× (f64)",
+        build=_mlp_workload("sizes", "identity", "normal", "sgd")),
+    "W5": Workload(
+        "W5", "chain of 10,000 small elementwise ops (8 numbers), fwd+bwd",
+        {"full": {"n_ops": 10_000, "width": 8},
+         "quick": {"n_ops": 2_000, "width": 8},
+         "tiny": {"n_ops": 50, "width": 8}},
+        target=2.5, torch_reference="6.6 µs/op", build=_w5_build, per_op=True),
+}
+"""Every workload, by key. W1p has no target: it is reported beside W1 to show what the
+paper's literal scalar form costs (many ops on 1000 numbers each)."""
+
+MEMORY_TARGET = 300.0
+"""W5: bytes of bookkeeping per recorded op (see :func:`chain_memory`)."""

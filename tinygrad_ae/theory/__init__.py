@@ -1,0 +1,6 @@
+"""Numpy-only truths that judge the engine: PCA and the Eckart–Young bound
+(:mod:`.pca`), the hand-derived gradients (:mod:`.closed_form`) and the predictions of
+how long gradient descent takes to reach PCA (:mod:`.dynamics`).
+
+This layer never imports the autograd engine, so it can judge it.
+"""
