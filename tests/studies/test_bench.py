@@ -129,7 +129,7 @@ def _ablation_module():
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "ablation.py"
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "ablation.py"
     spec = importlib.util.spec_from_file_location("ablation", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -28,7 +28,7 @@ from tinygrad_ae.studies.online import (
     stream_linear_autoencoder,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Spectrum with a clear gap after the top 2 (λ_2/λ_3 = 5) and distinct top eigenvalues
 # (λ_1/λ_2 = 2), so both the subspace and Sanger's ordering are well determined.
