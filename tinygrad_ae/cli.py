@@ -10,12 +10,11 @@ at the end, so a failed run leaves no half-written folder or file behind.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,7 +24,18 @@ from typing import Any, NoReturn
 import numpy as np
 
 from tinygrad_ae import __version__
-from tinygrad_ae._files import write_atomically
+from tinygrad_ae._files import (
+    OUTPUT_MARKER,  # noqa: F401  - re-exported: the marker of an output folder
+    OutputConflict,
+    check_output_file,
+    check_output_folder,
+    clean_leftovers,
+    finite_json,
+    output_folder,
+    sha256_of,
+    write_atomically,
+    write_together,
+)
 
 __all__ = ["main", "UsageError", "build_parser"]
 
@@ -45,77 +55,41 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-# --- output folders, written atomically ----------------------------------------------------
+# --- output locations: checked before the work, written without losing anything ----------
 
-OUTPUT_MARKER = ".tinygrad-ae-output"  # marks a folder this tool wrote, so it may replace it
+DEMO_FILES = ("graph_dL_dw1.svg", "graph_dL_dw1.dot", "network.svg", "network.dot",
+              "chain_rule_w1.txt", "convergence.png", "report.md")
+TRAIN_FILES = ("metrics.json", "loss.png")
+MODEL_FORMAT = "tinygrad-ae model"
 
 
-def _replaceable(target: Path) -> None:
-    """Refuse an output folder whose replacement could lose the user's files: an existing
-    file, the current folder or one of its parents, or a non-empty folder this tool did
-    not write."""
-    resolved = target.resolve()
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"--out {target} is an existing file, not a folder; choose a new "
-                         f"folder name")
-    here = Path.cwd().resolve()
-    if resolved == here or resolved in here.parents:
-        raise UsageError(f"--out {target} is the current folder or contains it; choose a new "
-                         f"folder, such as ./tinygrad_ae_out")
-    if target.is_dir() and any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
-        raise UsageError(f"--out {target} already holds files that tinygrad-ae did not write; "
-                         f"choose a new folder or empty this one")
+def _check_writable_folder(target: Path, names: Sequence[str]) -> None:
+    """Fail early, before any work, when the files ``names`` cannot be written into the
+    folder ``target`` without losing a file of the user's (see
+    :func:`tinygrad_ae._files.check_output_folder`)."""
+    try:
+        check_output_folder(target, names)
+    except OutputConflict as err:
+        raise UsageError(str(err)) from None
 
 
 @contextmanager
-def _atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target`` (only
-    ever a folder this tool wrote, see :func:`_replaceable`), on failure it is removed and
-    ``target`` is left as it was."""
-    _replaceable(target)
-    parent = target.resolve().parent
+def _atomic_folder(target: Path, names: Sequence[str]) -> Iterator[Path]:
+    """Yield a staging folder; on success its files are moved into ``target``, replacing
+    only files this tool wrote there (see :func:`tinygrad_ae._files.output_folder`)."""
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should not be
-    except OSError as err:
-        raise UsageError(f"cannot write the output folder {target}: {err.strerror or err}; "
-                         f"choose another with --out") from None
+        with output_folder(target, names) as staging:
+            yield staging
+    except OutputConflict as err:
+        raise UsageError(str(err)) from None
+
+
+def _check_writable_file(path: Path, flag: str, owned: Any = None,
+                         inputs: Sequence[Path] = ()) -> None:
     try:
-        yield staging
-        (staging / OUTPUT_MARKER).write_text("written by tinygrad-ae; safe to replace\n")
-        old = None
-        if target.exists():
-            old = parent / f".{target.name}.old-{os.getpid()}"
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _check_writable_folder(target: Path) -> None:
-    """Fail early, before any work, when ``target`` cannot be created or replaced."""
-    _replaceable(target)
-    probe = target.parent / f".probe-{target.name}"
-    try:
-        target.resolve().parent.mkdir(parents=True, exist_ok=True)
-        probe.mkdir()
-        probe.rmdir()
-    except OSError as err:
-        raise UsageError(f"cannot write the output folder {target}: {err.strerror or err}; "
-                         f"choose another with --out") from None
-
-
-def _check_writable_file(path: Path, flag: str) -> None:
-    folder = path.resolve().parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise UsageError(f"cannot write {path}: the folder {folder} does not exist or is not "
-                         f"writable; choose another {flag}")
+        check_output_file(path, flag, owned=owned or (lambda _: False), inputs=inputs)
+    except OutputConflict as err:
+        raise UsageError(str(err)) from None
 
 
 def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
@@ -142,7 +116,7 @@ def _demo(args: argparse.Namespace) -> int:
     steps = 200 if args.quick else args.steps
     if steps < 1:
         raise UsageError(f"--steps must be at least 1, got {steps}")
-    _check_writable_folder(out)
+    _check_writable_folder(out, DEMO_FILES)
     rng_seed = args.seed
     # The paper's setting: two correlated features; first principal direction at 30°.
     X = data.correlated_2d(200, variance_ratio=4.0, angle=np.pi / 6, seed=rng_seed, exact=True)
@@ -226,7 +200,7 @@ def _demo(args: argparse.Namespace) -> int:
     # 3. Pictures and a report, written into a temporary folder, renamed at the end.
     missing: list[str] = []
     small = X[:3]
-    with _atomic_folder(out) as folder:
+    with _atomic_folder(out, DEMO_FILES) as folder:
         # Drawn at the initial parameters, where the gradient table above was computed.
         root = models.PaperAutoencoder(**initial).loss(small)
         files = {
@@ -378,11 +352,81 @@ def build_model(spec: dict[str, Any]) -> Any:
     return models.mlp_autoencoder([m, *hidden, k], activation=activation)
 
 
+def parameter_count(spec: dict[str, Any]) -> int:
+    """How many numbers the autoencoder of a ``train`` spec holds: the weights and biases
+    of every ``Linear`` of its encoder and its mirrored decoder.
+
+    >>> parameter_count({"n_features": 4, "code_dim": 2, "hidden": [], "activation": "linear"})
+    14
+    """
+    sizes = [int(spec["n_features"]), *(int(h) for h in spec["hidden"]), int(spec["code_dim"])]
+    pairs = list(zip(sizes, sizes[1:]))
+    return sum(a * b + b for a, b in pairs) + sum(a * b + a for a, b in pairs)
+
+
+def _memory_bytes() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_model_fits_in_memory(spec: dict[str, Any]) -> None:
+    """Refuse, before building anything, a model whose parameters, gradients and optimizer
+    state (about 5 copies of 8 bytes per parameter) exceed this machine's memory."""
+    count = parameter_count(spec)
+    memory = _memory_bytes()
+    if memory is not None and 40 * count > memory:
+        raise UsageError(f"the model would have {count:,} parameters, about "
+                         f"{40 * count / 1e9:.3g} GB with gradients and optimizer state, more "
+                         f"than this machine's {memory / 1e9:.3g} GB of memory; choose smaller "
+                         f"--hidden sizes")
+
+
+def _is_model_json(path: Path) -> bool:
+    """Whether ``path`` is an architecture file written by ``train --save``."""
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_JSON_BYTES:
+            return False
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(content, dict) and content.get("format") == MODEL_FORMAT
+
+
+def _is_saved_model(path: Path) -> bool:
+    """Whether ``path`` is a model ``.npz`` written by ``train --save``: its ``.json`` is
+    ours and records this very content (0.1's records no checksum: trusted as a pair)."""
+    spec_path = path.with_suffix(".json")
+    if not _is_model_json(spec_path):
+        return False
+    recorded = json.loads(spec_path.read_text(encoding="utf-8")).get("npz_sha256")
+    try:
+        return recorded is None or recorded == sha256_of(path)
+    except OSError:
+        return False
+
+
 def _train(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, nn
     from tinygrad_ae.theory import pca
 
     path = Path(args.data)
+    out = Path(args.out)
+    save = Path(args.save) if args.save else None
+    # Every output location is checked before anything is read or trained.
+    _check_writable_folder(out, TRAIN_FILES)
+    if save is not None:
+        if save.suffix != ".npz":
+            raise UsageError(f"--save must name a .npz file, got {save}")
+        ours = {(out / name).resolve() for name in TRAIN_FILES}
+        for target in (save, save.with_suffix(".json")):
+            if target.resolve() in ours:
+                raise UsageError(f"--save {save} would write {target}, which this run also "
+                                 f"writes into --out; choose another name")
+        _check_writable_file(save, "--save", owned=_is_saved_model, inputs=[path])
+        _check_writable_file(save.with_suffix(".json"), f"--save {save}: the architecture "
+                             f"file", owned=_is_model_json, inputs=[path])
     try:
         X_all = data.load_array(path)
     except (data.DataError, FileNotFoundError) as err:
@@ -403,7 +447,6 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     if not 0 < args.val_fraction < 1:
         raise UsageError(f"--val-fraction must be between 0 and 1, got {args.val_fraction}")
-    _check_writable_folder(Path(args.out))
     train_rows, val_rows = split_rows(n, args.val_fraction, args.seed)
     if len(train_rows) == 0:
         raise UsageError(f"--val-fraction {args.val_fraction} leaves no rows to train on "
@@ -413,14 +456,9 @@ def _train(args: argparse.Namespace) -> int:
     if args.batch_size is not None and not 1 <= args.batch_size <= len(X_train):
         raise UsageError(f"--batch-size must be between 1 and the {len(X_train)} training "
                          f"rows, got {args.batch_size}")
-    out = Path(args.out)
-    save = Path(args.save) if args.save else None
-    if save is not None:
-        if save.suffix != ".npz":
-            raise UsageError(f"--save must name a .npz file, got {save}")
-        _check_writable_file(save, "--save")
     spec = {"n_features": int(m), "code_dim": args.code_dim, "hidden": args.hidden,
             "activation": args.activation, "seed": args.seed}
+    _check_model_fits_in_memory(spec)
     model = build_model(spec)
     try:
         history = models.fit(model, X_train, epochs=args.epochs, batch_size=args.batch_size,
@@ -430,7 +468,7 @@ def _train(args: argparse.Namespace) -> int:
         raise UsageError(str(err).splitlines()[0]) from None
     from tinygrad_ae.autograd.tensor import no_grad
 
-    with no_grad():
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
         train_loss = nn.mse_loss(model(X_train), X_train, reduction="paper").item()
         val_loss = nn.mse_loss(model(X_val), X_val, reduction="paper").item()
     reference = pca.PCA(args.code_dim).fit(X_train)
@@ -442,14 +480,13 @@ def _train(args: argparse.Namespace) -> int:
                "val_fraction": args.val_fraction, "loss": "paper: (1/N) Σ_i ‖x_i − x̂_i‖²",
                "train_loss": train_loss, "val_loss": val_loss, "pca_val_loss": pca_val,
                "loss_history": history["loss"]}
-    with _atomic_folder(out) as folder:
-        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
+    with _atomic_folder(out, TRAIN_FILES) as folder:
+        # NaN or infinity are not JSON: they are written as null.
+        (folder / "metrics.json").write_text(finite_json(metrics, indent=2) + "\n",
                                              encoding="utf-8")
         _loss_plot(folder / "loss.png", history["loss"], pca_val)
     if save is not None:
-        model.save(save)
-        write_atomically(save.with_suffix(".json"), json.dumps(
-            {"format": "tinygrad-ae model", "version": __version__, "model": spec}, indent=2))
+        _save_model(model, spec, save)
     print(f"trained {type(model).__name__} {m}→{args.code_dim} for {history.epochs_run} "
           f"epochs: train loss {train_loss:.6g}, validation loss {val_loss:.6g}; "
           f"PCA with {args.code_dim} components: validation loss {pca_val:.6g}")
@@ -459,24 +496,112 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _save_model(model: Any, spec: dict[str, Any], save: Path) -> None:
+    """Write the weights (``save``) and the architecture (its ``.json``, which records the
+    weights' SHA-256) as one unit: both new, or both as they were."""
+    import hashlib
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **model.state_dict())
+    weights = buffer.getvalue()
+    architecture = json.dumps({"format": MODEL_FORMAT, "version": __version__, "model": spec,
+                               "npz_sha256": hashlib.sha256(weights).hexdigest()}, indent=2)
+    write_together({save: weights, save.with_suffix(".json"): architecture.encode("utf-8")})
+
+
+_MAX_JSON_BYTES = 1 << 20  # an architecture file is a few hundred bytes
+_ACTIVATIONS = ("linear", "tanh", "relu", "sigmoid")
+
+
+def _spec_problems(content: Any) -> list[str]:
+    """Every problem of a parsed architecture file, field by field (empty when valid)."""
+    if not isinstance(content, dict):
+        return [f"it holds a JSON {type(content).__name__}, not an object"]
+    problems = []
+    if content.get("format") != MODEL_FORMAT:
+        problems.append(f"'format' is {content.get('format')!r}, not {MODEL_FORMAT!r}")
+    if "npz_sha256" in content and not isinstance(content["npz_sha256"], str):
+        problems.append("'npz_sha256' is not a string")
+    spec = content.get("model")
+    if not isinstance(spec, dict):
+        return problems + ["'model' is missing or not an object"]
+
+    def whole(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    m: Any = spec.get("n_features")
+    k: Any = spec.get("code_dim")
+    hidden = spec.get("hidden")
+    if not (whole(m) and m >= 2):
+        problems.append(f"'n_features' must be an integer of at least 2, got {m!r}")
+    if not (whole(k) and k >= 1 and (not whole(m) or k < m)):
+        problems.append(f"'code_dim' must be an integer from 1 to n_features - 1, got {k!r}")
+    if not (isinstance(hidden, list) and all(whole(h) and h >= 1 for h in hidden)):
+        problems.append(f"'hidden' must be a list of positive integers, got "
+                        f"{str(hidden)[:60]}")
+    if spec.get("activation") not in _ACTIVATIONS:
+        problems.append(f"'activation' must be one of {', '.join(_ACTIVATIONS)}, got "
+                        f"{str(spec.get('activation'))[:60]!r}")
+    if not (spec.get("seed") is None or whole(spec.get("seed"))):
+        problems.append(f"'seed' must be an integer or null, got {str(spec.get('seed'))[:60]}")
+    return problems
+
+
 def load_trained(path: str | Path) -> Any:
-    """Rebuild a model saved by ``tinygrad-ae train --save PATH`` (reads PATH's .json
-    architecture beside it, then the weights)."""
+    """Rebuild a model saved by ``tinygrad-ae train --save PATH``: read PATH's ``.json``
+    architecture beside it, check it field by field and against the shapes stored in PATH
+    (read from the array headers alone), and only then build the model and load the
+    weights. Any problem raises :class:`UsageError`, several listed one per line."""
+    from tinygrad_ae.nn.module import ModelFileError, npz_headers
+
     path = Path(path)
     spec_path = path.with_suffix(".json")
+    clean_leftovers(path.resolve().parent)  # finishes a save that was killed half way
     if not path.exists():
         raise UsageError(f"{path} does not exist; train and save a model with "
                          f"'tinygrad-ae train DATA --save {path.name}'")
+    if not path.is_file():
+        raise UsageError(f"{path} is not a regular file (a folder, a pipe or a device); "
+                         f"name a .npz written by 'tinygrad-ae train --save'")
+    where = (f"{spec_path} (the architecture of {path}, written by "
+             f"'tinygrad-ae train --save')")
     try:
-        spec = json.loads(spec_path.read_text(encoding="utf-8"))["model"]
-    except (OSError, ValueError, KeyError):
-        raise UsageError(f"{spec_path} is missing or unreadable; it holds the architecture "
-                         f"of {path} and is written by 'tinygrad-ae train --save'") from None
+        if not spec_path.is_file():
+            raise UsageError(f"{where} is missing or not a regular file")
+        if spec_path.stat().st_size > _MAX_JSON_BYTES:
+            raise UsageError(f"{where} is {spec_path.stat().st_size:,} bytes, far larger than "
+                             f"an architecture file; it is not one")
+        content = json.loads(spec_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{where} cannot be read: {getattr(err, 'strerror', None) or err}"
+                         ) from None
+    except (ValueError, RecursionError) as err:
+        raise UsageError(f"{where} is not valid JSON ({str(err)[:80]})") from None
+    problems = _spec_problems(content)
+    if problems:
+        head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        raise UsageError(f"{where} has {head}:" + "".join(f"\n  - {p}" for p in problems))
+    spec = content["model"]
+    recorded = content.get("npz_sha256")
+    if recorded is not None and recorded != sha256_of(path):
+        raise UsageError(f"{path} and {spec_path} do not belong together (the weights are "
+                         f"not the ones this architecture file was saved with); save the "
+                         f"model again with 'tinygrad-ae train --save'")
+    try:
+        headers = npz_headers(path)
+    except ModelFileError as err:
+        raise UsageError(str(err).splitlines()[0]) from None
+    stored = sum(int(np.prod(shape)) for shape, _ in headers.values())
+    expected = parameter_count(spec)
+    if stored != expected:
+        raise UsageError(f"{spec_path} describes a model of {expected:,} parameters, but "
+                         f"{path} holds {stored:,} numbers; they do not belong together")
     model = build_model(spec)
     try:
         model.load(path)
     except (ValueError, OSError) as err:
-        raise UsageError(str(err).splitlines()[0]) from None
+        raise UsageError(str(err)) from None
     return model
 
 
@@ -501,8 +626,16 @@ def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
 
 def _graph(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, viz
+    from tinygrad_ae.viz.render import _with_suffix
 
     choice = args.model
+    # The output is checked before the picture is drawn: the picture, and the .dot source
+    # that stands in for it without Graphviz.
+    out = Path(args.out) if args.out else Path(f"{args.kind}_{Path(choice).stem}")
+    inputs = ([Path(choice), Path(choice).with_suffix(".json")]
+              if choice not in ("paper", "linear", "mlp") else [])
+    for target in {_with_suffix(out, args.format), _with_suffix(out, "dot")}:
+        _check_writable_file(target, "--out", owned=_is_signed_picture, inputs=inputs)
     if choice == "paper":
         model: Any = models.PaperAutoencoder(seed=args.seed)
         sample = data.correlated_2d(3, seed=args.seed)
@@ -542,14 +675,47 @@ def _graph(args: argparse.Namespace) -> int:
                 raise UsageError(f"--highlight {highlight!r} is not a tensor of this graph; "
                                  f"choose one of {', '.join(sorted(n for n in names if n))}")
         picture = viz.draw_graph(root, highlight=highlight)
-    out = Path(args.out) if args.out else Path(f"{args.kind}_{Path(choice).stem}")
-    _check_writable_file(out, "--out")
     missing: list[str] = []
     written = _render(picture, out, args.format, missing)
+    _sign_picture(written)
     if missing:
         print(f"note: {GRAPHVIZ_HINT}", file=sys.stderr)
     print(f"wrote {written}")
     return 0
+
+
+SIGNATURE = b"written by tinygrad-ae"
+
+
+def _sign_picture(path: Path) -> None:
+    """Mark a picture as written by this tool, so a later run may replace it (and only
+    then): an XML comment in SVG, a tEXt chunk in PNG, a comment line in PDF and DOT."""
+    import struct
+    import zlib
+
+    content = path.read_bytes()
+    if path.suffix == ".svg":
+        head, _, rest = content.partition(b"?>")
+        signed = (head + b"?>\n<!-- " + SIGNATURE + b" -->" + rest if rest
+                  else b"<!-- " + SIGNATURE + b" -->\n" + content)
+    elif path.suffix == ".png" and content[12:16] == b"IHDR":
+        chunk = b"tEXt" + b"Software\0" + SIGNATURE
+        end = 8 + 12 + struct.unpack(">I", content[8:12])[0]  # after the IHDR chunk
+        signed = (content[:end] + struct.pack(">I", len(chunk) - 4) + chunk
+                  + struct.pack(">I", zlib.crc32(chunk)) + content[end:])
+    elif path.suffix == ".pdf":
+        signed = content + b"\n% " + SIGNATURE + b"\n"
+    else:
+        signed = content + b"\n// " + SIGNATURE + b"\n"
+    write_atomically(path, signed)
+
+
+def _is_signed_picture(path: Path) -> bool:
+    try:
+        return (path.is_file() and path.stat().st_size < 1 << 28
+                and SIGNATURE in path.read_bytes())
+    except OSError:
+        return False
 
 
 def _all_tensors(root: Any) -> list[Any]:
@@ -664,27 +830,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space or write somewhere else",
+    errno.EDQUOT: "the disk quota is used up; free some space or write somewhere else",
+    errno.EFBIG: "the file would be larger than this system allows (see 'ulimit -f'); "
+                 "write somewhere else or raise the limit",
+    errno.ENAMETOOLONG: "the name is too long for this file system; choose a shorter one",
+    errno.EACCES: "permission denied; choose a file or folder you may write",
+    errno.EPERM: "operation not permitted; choose a file or folder you may write",
+    errno.EROFS: "the file system is read-only; write somewhere else",
+    errno.EMFILE: "too many open files; close some programs or raise 'ulimit -n'",
+    errno.EIO: "an input/output error from the disk; check the device",
+}
+
+
+def _environment_message(err: OSError) -> str:
+    """One line for a failure of the machine rather than of the input: what, where, and
+    what to do."""
+    where = f" {err.filename}" if err.filename else ""
+    advice = _ADVICE.get(err.errno or 0) or (err.strerror or str(err)).lower()
+    return f"cannot use{where}: {advice}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 2 bad input, 1 internal)."""
-    parser = build_parser()
+    """Run the command line; return the exit status (0 ok, 2 bad input or a failure of the
+    environment such as a full disk, 130 interrupted, 1 internal)."""
+    name = "tinygrad-ae"
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
             return 2
+        name = f"tinygrad-ae {args.command}"
         return int(args.run(args))
-    except UsageError as err:
-        name = f"tinygrad-ae {args.command}" if "args" in locals() else "tinygrad-ae"
+    except (UsageError, OutputConflict) as err:
         print(f"{name}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("tinygrad-ae: interrupted", file=sys.stderr)
+        print(f"{name}: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print(f"{name}: error: not enough memory; use a smaller model (--hidden), a smaller "
+              f"--batch-size or a smaller data file", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"{name}: error: {_environment_message(err)}", file=sys.stderr)
+        return 2
     except Exception as err:  # noqa: BLE001 - the promise is: never a traceback
         if os.environ.get("TINYGRAD_AE_DEBUG"):
             raise
         first = str(err).splitlines()[0] if str(err) else ""
-        print(f"tinygrad-ae: internal error: {type(err).__name__}: {first} (set "
+        print(f"{name}: internal error: {type(err).__name__}: {first} (set "
               f"TINYGRAD_AE_DEBUG=1 to see the traceback, and please report it)",
               file=sys.stderr)
         return 1

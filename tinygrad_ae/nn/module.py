@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import weakref
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_ae._files import atomic_file
+from tinygrad_ae._files import atomic_file, clean_leftovers
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor
 
 RngLike = int | np.random.Generator | None
@@ -58,6 +60,60 @@ def resolve_rng(rng: RngLike) -> np.random.Generator:
             f"rng must be None, an int seed or a np.random.Generator, got {type(rng).__name__}"
         )
     return np.random.default_rng(int(rng))
+
+
+def _special_file(path: Path) -> str:
+    """What a path that is neither a regular file nor a folder is, in words."""
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device (such as /dev/zero)"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def npz_headers(path: str | os.PathLike[str]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Name → (shape, dtype) of every array in an ``.npz`` archive, read from the headers
+    alone (no array data, never unpickling). Raises :class:`ModelFileError` for anything
+    that is not a readable ``.npz`` archive.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.npz"
+    >>> np.savez(path, w=np.zeros((2, 3)))
+    >>> npz_headers(path)
+    {'w': ((2, 3), dtype('float64'))}
+    """
+    source = Path(path)
+    not_npz = (f"load: {str(source)!r} is not an .npz archive written by Module.save, or it "
+               f"is corrupt")
+    headers: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
+    try:
+        with open(source, "rb") as handle:
+            if handle.read(6) == b"\x93NUMPY":
+                raise ModelFileError(
+                    f"load: {str(source)!r} holds a single array (a .npy file), not the .npz "
+                    f"archive of named parameters that Module.save writes")
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                if not member.filename.endswith(".npy"):
+                    continue
+                with archive.open(member) as entry:
+                    version = np.lib.format.read_magic(entry)
+                    reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                              else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = reader(entry)
+                headers[member.filename[:-4]] = (tuple(shape), dtype)
+    except ModelFileError:
+        raise
+    except PermissionError:
+        raise
+    except Exception as error:  # zipfile, numpy header parsing, truncation: a bad file
+        raise ModelFileError(f"{not_npz} ({type(error).__name__}: {error})") from None
+    return headers
 
 
 class StateDictError(ValueError):
@@ -411,6 +467,20 @@ class Module:
           - 'weight': shape mismatch, the state dict has shape (3, 3) but the model's ...
           the model's keys are: weight, bias
         """
+        problems, values, missing, unexpected = self._state_dict_problems(state_dict, strict)
+        if problems:
+            raise StateDictError(self._problem_message(problems, strict and bool(
+                missing or unexpected)))
+        # NOTE: nothing is written before this line, so a failed load changes nothing.
+        params = dict(self.named_parameters())
+        for key, value in values.items():
+            np.copyto(params[key].data, value, casting="unsafe")
+        return IncompatibleKeys(missing if not strict else [], unexpected if not strict else [])
+
+    def _state_dict_problems(self, state_dict: Mapping[str, Any], strict: bool
+                             ) -> tuple[list[str], dict[str, np.ndarray], list[str], list[str]]:
+        """Every problem of ``state_dict`` for this model, the values to copy, and the
+        missing and unexpected keys; changes nothing."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(
                 f"load_state_dict: expected a mapping of parameter names to arrays (such as "
@@ -448,16 +518,15 @@ class Module:
                                 f"infinite; only finite values can be loaded")
             else:
                 values[key] = value
-        if problems:
-            head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
-            hint = f"\n  the model's keys are: {', '.join(params) or '(none)'}" if (
-                strict and (missing or unexpected)) else ""
-            raise StateDictError(f"load_state_dict: {head}, the model is unchanged:\n"
-                                 + "\n".join(f"  - {p}" for p in problems) + hint)
-        # NOTE: nothing is written before this line, so a failed load changes nothing.
-        for key, value in values.items():
-            np.copyto(params[key].data, value, casting="unsafe")
-        return IncompatibleKeys(missing if not strict else [], unexpected if not strict else [])
+        return problems, values, missing, unexpected
+
+    def _problem_message(self, problems: list[str], show_keys: bool) -> str:
+        """The summary line, then every problem on its own line."""
+        head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+        keys = ", ".join(name for name, _ in self.named_parameters()) or "(none)"
+        hint = f"\n  the model's keys are: {keys}" if show_keys else ""
+        return (f"load_state_dict: {head}, the model is unchanged:\n"
+                + "\n".join(f"  - {p}" for p in problems) + hint)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`state_dict` to ``path`` as an ``.npz`` archive, atomically.
@@ -512,6 +581,22 @@ class Module:
         if source.is_dir():
             raise ModelFileError(f"load: {str(source)!r} is a folder, not a file saved by "
                                  f"Module.save")
+        if not source.is_file():
+            raise ModelFileError(f"load: {str(source)!r} is {_special_file(source)}, not a "
+                                 f"file saved by Module.save")
+        clean_leftovers(source.resolve().parent)
+        # Every array's name, shape and dtype are checked from its header before any data
+        # is read, so a hostile archive (a zip bomb, a huge declared shape) costs nothing.
+        headers = npz_headers(source)
+        placeholders = {key: np.broadcast_to(np.zeros((), dtype), shape)
+                        for key, (shape, dtype) in headers.items() if not dtype.hasobject}
+        problems, _, missing, unexpected = self._state_dict_problems(placeholders, True)
+        problems += [f"cannot read the array {key!r}: it holds Python objects, which are "
+                     f"never unpickled" for key, (_, dtype) in headers.items() if dtype.hasobject]
+        if problems:
+            raise ModelFileError(f"load: {str(source)!r} does not fit this "
+                                 f"{type(self).__name__}: " + self._problem_message(
+                                     problems, bool(missing or unexpected)))
         arrays: dict[str, np.ndarray] = {}
         try:
             loaded = np.load(source, allow_pickle=False)
