@@ -28,6 +28,7 @@ from .autoencoders import (  # noqa: F401
     mlp_autoencoder,
 )
 from .fit import (  # noqa: F401
+    BLOWUP_FACTOR,
     History,
     TrainingDiverged,
     fit,
@@ -35,5 +36,5 @@ from .fit import (  # noqa: F401
 
 __all__ = [
     'Autoencoder', 'LinearAutoencoder', 'mlp_autoencoder', 'ACTIVATIONS', 'PaperAutoencoder',
-    'fit', 'History', 'TrainingDiverged', 'Callback',
+    'fit', 'History', 'TrainingDiverged', 'Callback', 'BLOWUP_FACTOR',
 ]

@@ -22,8 +22,19 @@ from tinygrad_ae.optim import SGD, Adam, Optimizer
 from .autoencoders import _DEFAULT_LR, Callback
 
 
+BLOWUP_FACTOR = 1e6
+"""fit's divergence rule for a loss that stays finite: a batch loss per row above
+BLOWUP_FACTOR times the larger of the loss at the start (the first batch, before any step)
+and the best epoch loss so far means training diverged. Gradient descent that diverges
+grows the loss geometrically (by (1 - ηλ)² per step along a direction with ηλ > 2), so
+it crosses any fixed factor within a few dozen steps; training that works only lowers the
+loss, and a noisy minibatch step raises it by far less than a million-fold. A start
+with zero loss gives no scale, so the rule then waits for a non-zero best."""
+
+
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite during :func:`fit`. The parameters were restored
+    """The loss became NaN or infinite, or grew more than :data:`BLOWUP_FACTOR`-fold
+    above its starting value, during :func:`fit`. The parameters were restored
     from the last step whose loss was finite. ``epoch``, ``loss``, ``lr``, ``history``
     (the epochs completed) and ``message`` say where and why.
 
@@ -200,9 +211,11 @@ def fit(
         its step; ``epochs_run``, ``stopped_early`` and ``message`` say how it ended.
 
     Raises:
-        TrainingDiverged: the loss or a parameter became NaN or infinite. The parameters
-            are first restored from the last step whose loss was finite (the optimizer's
-            internal state is not), and the message names the epoch and the learning rate.
+        TrainingDiverged: the loss or a parameter became NaN or infinite, or the loss grew
+            more than :data:`BLOWUP_FACTOR` times above the larger of its starting value
+            and its best epoch value. The parameters are first restored from the step
+            before (the optimizer's internal state is not), and the message names the epoch
+            and the learning rate and suggests a smaller one.
         ValueError: a bad argument, or X holding NaN or infinity.
 
     The model is put in training mode (``model.train()``) first. Numpy's overflow warnings
@@ -252,16 +265,18 @@ def fit(
                              "first")
     total_loss = loss == "sum"
     model.train()
-
+    start = 0.0  # the loss per row before any step
+    best = math.inf  # the lowest epoch loss per row so far
     def diverged(epoch: int, value: float, what: str) -> TrainingDiverged:
         _restore(params, snapshot)
         if steps == 0:
             message = (f"the loss is {value} at the initial parameters (epoch 1, before any "
                        f"step); parameters unchanged; check X for huge values")
         else:
+            restored = ("the last finite step" if not math.isfinite(value) else
+                        "the step before it")
             message = (f"training diverged at epoch {epoch} ({what}); parameters restored "
-                       f"from the last finite step; try a smaller learning rate "
-                       f"(now {opt.lr:g})")
+                       f"from {restored}; try a smaller learning rate (now {opt.lr:g})")
         history.stopped_early = True
         history.message = message
         return TrainingDiverged(message, epoch, value, opt.lr, history)
@@ -286,6 +301,14 @@ def fit(
                 value = value_tensor.item()
                 if not math.isfinite(value):
                     raise diverged(epoch, value, f"loss = {value}")
+                per_row = value / xb.shape[0] if total_loss else value
+                if steps == 0:
+                    start = abs(per_row)
+                scale = max(start, best if best < math.inf else 0.0)
+                if scale > 0 and per_row > BLOWUP_FACTOR * scale:
+                    raise diverged(epoch, value, f"loss = {value:.3g}, more than "
+                                                 f"{BLOWUP_FACTOR:.0e} times its starting "
+                                                 f"or best value {scale:.3g}")
                 opt.zero_grad()
                 value_tensor.backward()
                 with no_grad():
@@ -298,6 +321,7 @@ def fit(
                                                  f"infinite; the loss before it was {value:g}")
                 epoch_loss += value if total_loss else value * (xb.shape[0] / n_samples)
             history._end_epoch(epoch, epoch_loss)
+            best = min(best, epoch_loss / n_samples if total_loss else epoch_loss)
             bar.set_postfix_str(f"loss={epoch_loss:.4g}", refresh=False)
             bar.update()
             stop_reason = ""
