@@ -45,7 +45,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
 
 __all__ = ["atomic_file", "write_atomically", "write_together", "clean_leftovers",
            "OutputConflict", "check_output_folder", "output_folder", "check_output_file",
-           "sha256_of", "finite_json", "OUTPUT_MARKER"]
+           "sha256_of", "finite_json", "OUTPUT_MARKER", "describe_special_file",
+           "memory_bytes"]
 
 OUTPUT_MARKER = ".tinygrad-ae-output"
 """The marker of a folder this tool wrote into: JSON listing each file it wrote and the
@@ -134,6 +135,34 @@ def _roll_forward(journal: Path) -> None:
             continue
         with contextlib.suppress(FileNotFoundError):
             os.replace(journal.parent / temporary, journal.parent / final)
+
+
+def describe_special_file(path: str | os.PathLike[str]) -> str:
+    """What a path that is not a regular file is, in words ("a named pipe (FIFO)", ...).
+
+    >>> describe_special_file("/dev/null")
+    'a character device (such as /dev/zero)'
+    """
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device (such as /dev/zero)"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def memory_bytes() -> int | None:
+    """This machine's physical memory in bytes, or None where it cannot be asked."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 # --- atomic files -----------------------------------------------------------------------------

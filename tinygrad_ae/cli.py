@@ -31,6 +31,7 @@ from tinygrad_ae._files import (
     check_output_folder,
     clean_leftovers,
     finite_json,
+    memory_bytes,
     output_folder,
     sha256_of,
     write_atomically,
@@ -364,18 +365,11 @@ def parameter_count(spec: dict[str, Any]) -> int:
     return sum(a * b + b for a, b in pairs) + sum(a * b + a for a, b in pairs)
 
 
-def _memory_bytes() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def _check_model_fits_in_memory(spec: dict[str, Any]) -> None:
     """Refuse, before building anything, a model whose parameters, gradients and optimizer
     state (about 5 copies of 8 bytes per parameter) exceed this machine's memory."""
     count = parameter_count(spec)
-    memory = _memory_bytes()
+    memory = memory_bytes()
     if memory is not None and 40 * count > memory:
         raise UsageError(f"the model would have {count:,} parameters, about "
                          f"{40 * count / 1e9:.3g} GB with gradients and optimizer state, more "

@@ -14,6 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from tinygrad_ae._files import describe_special_file, memory_bytes
+
 from ._common import (
     _SCAN_BLOCK_BYTES,
     _SUPPORTED_SUFFIXES,
@@ -66,6 +68,9 @@ def load_array(
         raise DataFileNotFound(f"{path}: the path does not exist")
     if path.is_dir():
         raise DataError(f"{path}: is a directory; load_array needs a .npy, .npz or .csv file")
+    if not path.is_file():
+        raise DataError(f"{path}: is {describe_special_file(path)}, not a regular file; "
+                        f"load_array needs a .npy, .npz or .csv file saved on disk")
     suffix = path.suffix.lower()
     if suffix not in _SUPPORTED_SUFFIXES:
         shown = repr(suffix) if suffix else "(no suffix)"
@@ -79,15 +84,19 @@ def load_array(
         raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if size == 0:
         raise DataError(f"{path}: the file is empty (0 bytes)")
-    if suffix == ".csv":
-        return _read_csv(path, target)
-    array = _read_numpy(path, mmap)
-    _check_numeric_2d(path, array)
-    if check_finite and array.dtype.kind == "f":
-        _check_finite_rows(path, array)
-    if array.dtype == target:
-        return array
-    return array.astype(target)
+    try:
+        if suffix == ".csv":
+            return _read_csv(path, target)
+        array = _read_numpy(path, mmap)
+        _check_numeric_2d(path, array)
+        if check_finite and array.dtype.kind == "f":
+            _check_finite_rows(path, array)
+        if array.dtype == target:
+            return array
+        return array.astype(target)
+    except MemoryError:
+        raise DataError(f"{path}: too large to fit in memory; use a smaller file, or read "
+                        f"it in pieces with tinygrad_ae.online.NpyRows") from None
 
 
 def _read_numpy(path: Path, mmap: bool) -> np.ndarray:
@@ -137,12 +146,33 @@ def _read_numpy(path: Path, mmap: bool) -> np.ndarray:
                 f"{path}: holds several arrays ({', '.join(keys)}) and none is named 'X' or "
                 f"'data'; save the one to load as np.savez(path, X=...)"
             )
+        _check_declared_size(path, loaded, key)
         try:
             return loaded[key]
         except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             raise DataError(
                 f"{path}: cannot read array {key!r}, the file may be corrupt ({exc})"
             ) from None
+
+
+def _check_declared_size(path: Path, archive: Any, key: str) -> None:
+    """Refuse, from its header alone, an array of an archive that could not fit in this
+    machine's memory (a compressed "zip bomb" declares a huge array in a small file)."""
+    try:
+        with archive.zip.open(f"{key}.npy") as member:
+            version = np.lib.format.read_magic(member)
+            reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = reader(member)
+    except Exception:  # noqa: BLE001 - a bad header is reported when the array is read
+        return
+    declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    memory = memory_bytes()
+    if memory is not None and declared > memory:
+        raise DataError(
+            f"{path}: array {key!r} declares shape {tuple(shape)} ({declared / 1e9:.3g} GB), "
+            f"more than this machine's memory ({memory / 1e9:.3g} GB); it cannot be loaded"
+        )
 
 
 def _check_numeric_2d(path: Path, array: np.ndarray) -> None:

@@ -21,7 +21,6 @@ from tinygrad_ae.optim import SGD, Adam, Optimizer
 
 from .autoencoders import _DEFAULT_LR, Callback
 
-
 BLOWUP_FACTOR = 1e6
 """fit's divergence rule for a loss that stays finite: a batch loss per row above
 BLOWUP_FACTOR times the larger of the loss at the start (the first batch, before any step)

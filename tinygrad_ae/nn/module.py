@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import weakref
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -14,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinygrad_ae._files import atomic_file, clean_leftovers
+from tinygrad_ae._files import atomic_file, clean_leftovers, describe_special_file
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor
 
 RngLike = int | np.random.Generator | None
@@ -60,20 +59,6 @@ def resolve_rng(rng: RngLike) -> np.random.Generator:
             f"rng must be None, an int seed or a np.random.Generator, got {type(rng).__name__}"
         )
     return np.random.default_rng(int(rng))
-
-
-def _special_file(path: Path) -> str:
-    """What a path that is neither a regular file nor a folder is, in words."""
-    mode = path.stat().st_mode
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode):
-        return "a character device (such as /dev/zero)"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def npz_headers(path: str | os.PathLike[str]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
@@ -582,7 +567,7 @@ class Module:
             raise ModelFileError(f"load: {str(source)!r} is a folder, not a file saved by "
                                  f"Module.save")
         if not source.is_file():
-            raise ModelFileError(f"load: {str(source)!r} is {_special_file(source)}, not a "
+            raise ModelFileError(f"load: {str(source)!r} is {describe_special_file(source)}, not a "
                                  f"file saved by Module.save")
         clean_leftovers(source.resolve().parent)
         # Every array's name, shape and dtype are checked from its header before any data

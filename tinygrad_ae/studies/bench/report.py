@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tinygrad_ae._files import OutputConflict, check_output_file, finite_json, write_atomically
+
 from .harness import run_benchmarks
 from .workloads import MEMORY_TARGET, SIZES, WORKLOADS
 
@@ -161,7 +163,7 @@ def update_doc(path: str | os.PathLike[str], table: str, block: str = "bench") -
         raise ValueError(f"update_doc: {str(target)!r} has no {opening} … {closing} "
                          f"block; add both markers where the table belongs")
     text = text[:begin + len(opening)] + "\n" + table + "\n" + text[end:]
-    target.write_text(text, encoding="utf-8")
+    write_atomically(target, text)
 
 
 # --- command line --------------------------------------------------------------------
@@ -192,6 +194,20 @@ class _Usage(Exception):
     pass
 
 
+_REPORT_KEYS = {"results", "threads", "size", "repeats"}
+
+
+def _is_bench_report(path: Path) -> bool:
+    """Whether ``path`` is a ``--json`` report this command wrote (so it may be replaced)."""
+    try:
+        if path.stat().st_size > 1 << 26:
+            return False
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(content, dict) and _REPORT_KEYS <= set(content)
+
+
 def _parse(args: argparse.Namespace) -> tuple[list[str], list[str], str, int]:
     by_name = {key.lower(): key for key in WORKLOADS}
     names = [w.strip().lower() for w in str(args.workloads).split(",") if w.strip()]
@@ -206,10 +222,19 @@ def _parse(args: argparse.Namespace) -> tuple[list[str], list[str], str, int]:
     if repeats < 1 or (repeats < 7 and size == "full"):
         raise _Usage(f"--repeats must be at least 7 for the full size (medians of at least "
                      f"7), or at least 1 with --quick; got {repeats}")
-    if args.threads is not None and args.threads < 1:
-        raise _Usage(f"--threads must be a positive integer, got {args.threads}")
+    cpus = os.cpu_count() or 1
+    if args.threads is not None and not 1 <= args.threads <= cpus:
+        # More threads than CPUs measures contention, not speed, and a count in the
+        # thousands makes OpenBLAS abort the whole interpreter.
+        raise _Usage(f"--threads must be between 1 and {cpus} (the CPUs of this machine), "
+                     f"got {args.threads}")
     if args.update_doc and not Path(args.update_doc).is_file():
         raise _Usage(f"--update-doc: no such file {args.update_doc!r}")
+    if args.json:  # checked before the benchmarks run, so no time is spent in vain
+        try:
+            check_output_file(args.json, "--json", owned=_is_bench_report)
+        except OutputConflict as err:
+            raise _Usage(str(err)) from None
     return workloads, dtypes, size, repeats
 
 
@@ -227,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
                             progress=lambda text: print(text, file=sys.stderr, flush=True))
     print(format_table(report))
     if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        write_atomically(args.json, finite_json(report, indent=1) + "\n")
         print(f"wrote {args.json}")
     if args.update_doc:
         update_doc(args.update_doc, markdown_table(report))

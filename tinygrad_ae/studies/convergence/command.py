@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -12,10 +11,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tinygrad_ae._files import OutputConflict, check_output_folder, finite_json, output_folder
+
 from .figures import plot_all
 from .measure import ConvergenceResult
 from .report import markdown_tables, summarize, traced_runs
 from .sweep import _finite, study
+
+OUTPUT_FILES = ("results.json", "tables.md", "convergence_predicted.png",
+                "convergence_eigengap.png", "convergence_lr.png", "convergence_staircase.png",
+                "convergence_methods.png")
+"""Every file ``tinygrad-ae converge`` may write into its folder."""
 
 # ---------------------------------------------------------------------------------------------
 # Command line: tinygrad-ae converge
@@ -62,6 +68,11 @@ def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceRes
     :func:`markdown_tables`) and the :func:`plot_all` figures into ``out_dir``; return the
     paths by name.
 
+    Every file is written atomically and replaces only a file this tool wrote there
+    (see :func:`tinygrad_ae._files.output_folder`); a file of the user's of the same
+    name raises :class:`tinygrad_ae._files.OutputConflict`. Non-finite numbers are written
+    as ``null``, so ``results.json`` is always valid JSON.
+
     >>> import tempfile
     >>> rows = study(quick=True, seeds=1, sweeps=["paper"], progress=False)
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -69,17 +80,19 @@ def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceRes
     ['convergence_eigengap', 'convergence_lr', 'convergence_predicted', 'results', 'tables']
     """
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
     tables = markdown_tables(rows)
     summaries = [{key: _finite(value) for key, value in s.items()} for s in summarize(rows)]
-    results = folder / "results.json"
-    results.write_text(json.dumps({"meta": meta or {}, "rows": list(rows),
-                                   "summaries": summaries}, indent=1, allow_nan=False))
-    markdown = folder / "tables.md"
-    markdown.write_text("".join(f"## {name}\n\n{table}\n\n" for name, table in tables.items()))
-    written = {"results": results, "tables": markdown}
-    for path in plot_all(rows, runs, folder):
-        written[path.stem] = path
+    with output_folder(folder, OUTPUT_FILES) as staging:
+        (staging / "results.json").write_text(finite_json(
+            {"meta": meta or {}, "rows": list(rows), "summaries": summaries}, indent=1),
+            encoding="utf-8")
+        (staging / "tables.md").write_text(
+            "".join(f"## {name}\n\n{table}\n\n" for name, table in tables.items()),
+            encoding="utf-8")
+        figures = plot_all(rows, runs, staging)
+    written = {"results": folder / "results.json", "tables": folder / "tables.md"}
+    for path in figures:
+        written[path.stem] = folder / path.name
     return written
 
 
@@ -96,13 +109,9 @@ def run(args: argparse.Namespace) -> int:
     """
     out = Path(args.out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write_test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        print(f"tinygrad-ae converge: error: cannot write to {str(out)!r} "
-              f"({error.strerror or error}); choose another --out folder", file=sys.stderr)
+        check_output_folder(out, OUTPUT_FILES)  # before the work: nothing computed in vain
+    except OutputConflict as error:
+        print(f"tinygrad-ae converge: error: {error}", file=sys.stderr)
         return 2
     start = time.perf_counter()
     rows = study(quick=args.quick, seeds=args.seeds, progress=args.progress,
@@ -110,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
     runs = traced_runs(quick=args.quick)
     meta = {"quick": bool(args.quick), "seeds": args.seeds,
             "seconds": round(time.perf_counter() - start, 1), "cpus": os.cpu_count()}
-    written = write_outputs(rows, runs, out, meta)
+    try:
+        written = write_outputs(rows, runs, out, meta)
+    except OutputConflict as error:  # the folder changed while the study ran
+        print(f"tinygrad-ae converge: error: {error}", file=sys.stderr)
+        return 2
     print(markdown_tables(rows)["headline"])
     print(f"study took {meta['seconds']} s; wrote:")
     for path in written.values():

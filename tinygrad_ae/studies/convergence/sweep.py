@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -263,12 +264,24 @@ def study(quick: bool = False, seeds: int | Sequence[int] | None = None, progres
         else:
             # Longest budgets first, so no worker is left with one long run at the end.
             order = sorted(range(len(tasks)), key=lambda i: -tasks[i][0].max_steps)
-            with ProcessPoolExecutor(max_workers=count) as pool:
-                futures = {i: pool.submit(_run_cell, tasks[i]) for i in order}
-                for i in order:
-                    rows[i] = futures[i].result()
-                    bar.update()
+            # Workers ignore Ctrl-C (it reaches the whole process group): the parent alone
+            # stops, ends them and reports once, with no traceback from any worker.
+            with ProcessPoolExecutor(max_workers=count, initializer=_ignore_interrupts) as pool:
+                try:
+                    futures = {i: pool.submit(_run_cell, tasks[i]) for i in order}
+                    for i in order:
+                        rows[i] = futures[i].result()
+                        bar.update()
+                except BaseException:
+                    for process in list(getattr(pool, "_processes", {}).values()):
+                        process.terminate()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
     return [row for row in rows if row is not None]
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def staircase_run(seed: int = 0, lr: float = 0.1, init_scale: float = 1e-3) -> ConvergenceResult:
