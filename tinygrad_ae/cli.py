@@ -14,6 +14,7 @@ import errno
 import json
 import math
 import os
+import signal
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -850,6 +851,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input or a failure of the
     environment such as a full disk, 130 interrupted, 1 internal)."""
     name = "tinygrad-ae"
+    import tinygrad_ae
+
+    if signal.getsignal(signal.SIGINT) is tinygrad_ae._quiet_interrupt:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
