@@ -423,6 +423,10 @@ def _folder_problems(target: Path, names: Iterable[str], flag: str) -> list[str]
     if resolved == here or resolved in here.parents:
         return [f"{flag} {target} is the current folder or contains it; choose a new "
                 f"folder, such as ./tinygrad_ae_out"]
+    try:
+        _check_name_length(target)
+    except OSError as err:
+        return [f"{flag} {target}: {err.strerror}; choose a shorter name"]
     problem = _writable_folder_problem(target)
     if problem:
         return [f"cannot write the output folder {target}: {problem}; choose another with "

@@ -419,9 +419,12 @@ def _train(args: argparse.Namespace) -> int:
             if target.resolve() in ours:
                 raise UsageError(f"--save {save} would write {target}, which this run also "
                                  f"writes into --out; choose another name")
-        _check_writable_file(save, "--save", owned=_is_saved_model, inputs=[path])
-        _check_writable_file(save.with_suffix(".json"), f"--save {save}: the architecture "
-                             f"file", owned=_is_model_json, inputs=[path])
+        if save.resolve().parent == out.resolve() and not out.exists():
+            pass  # into the --out folder this run makes: nothing there to lose
+        else:
+            _check_writable_file(save, "--save", owned=_is_saved_model, inputs=[path])
+            _check_writable_file(save.with_suffix(".json"), f"--save {save}: the "
+                                 f"architecture file", owned=_is_model_json, inputs=[path])
     try:
         X_all = data.load_array(path)
     except (data.DataError, FileNotFoundError) as err:
