@@ -416,6 +416,10 @@ def _owned(folder: Path, name: str, marker: dict[str, list[str]] | None) -> bool
 
 
 def _folder_problems(target: Path, names: Iterable[str], flag: str) -> list[str]:
+    try:
+        _check_name_length(target)
+    except OSError as err:
+        return [f"{flag} {target}: {err.strerror}; choose a shorter name"]
     if target.exists() and not target.is_dir():
         return [f"{flag} {target} is an existing file, not a folder; choose a new folder name"]
     here = Path.cwd().resolve()
@@ -423,10 +427,6 @@ def _folder_problems(target: Path, names: Iterable[str], flag: str) -> list[str]
     if resolved == here or resolved in here.parents:
         return [f"{flag} {target} is the current folder or contains it; choose a new "
                 f"folder, such as ./tinygrad_ae_out"]
-    try:
-        _check_name_length(target)
-    except OSError as err:
-        return [f"{flag} {target}: {err.strerror}; choose a shorter name"]
     problem = _writable_folder_problem(target)
     if problem:
         return [f"cannot write the output folder {target}: {problem}; choose another with "
