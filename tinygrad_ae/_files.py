@@ -284,10 +284,11 @@ def write_together(files: Mapping[str | os.PathLike[str], bytes]) -> None:
             except OSError as err:
                 raise _named(err, target) from None
         moves = {temporary.name: target.name for target, temporary in staged.items()}
-        write_atomically(journal, json.dumps(moves))  # NOTE: the commit point
-        for target, temporary in staged.items():
-            _install(temporary, target)
-        journal.unlink()
+        with _locked(folder):  # two writers of one pair install one after the other
+            write_atomically(journal, json.dumps(moves))  # NOTE: the commit point
+            for target, temporary in staged.items():
+                _install(temporary, target)
+            journal.unlink()
     except BaseException:
         if not journal.exists():  # before the commit point: the old files stay
             for temporary in staged.values():

@@ -107,7 +107,8 @@ def test_a_read_only_folder_is_refused_before_training(main, table, tmp_path):
 
 def test_ctrl_c_at_any_moment_is_one_line_and_status_130(table, tmp_path):
     """SIGINT at seeded random moments once the interpreter runs our code (numpy is being
-    loaded): start-up, training, writing. Status 130 (or 0 if it finished first)."""
+    loaded): start-up, training, writing. Status 130 (or 0 if it finished first).
+    Before that, Python itself is starting and no program's code can catch Ctrl-C."""
     rng = np.random.default_rng(15)
     for delay in rng.uniform(0.0, 1.5, size=4):
         child = spawn(*train_args(table, tmp_path / "out", "--epochs", "3000"), cwd=tmp_path)
@@ -118,7 +119,9 @@ def test_ctrl_c_at_any_moment_is_one_line_and_status_130(table, tmp_path):
         time.sleep(delay)
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=60)
-        assert child.returncode in (130, 0), (delay, err)
+        # -SIGINT: it arrived while the interpreter shut down after the work, when Python
+        # gives SIGINT back to the system; a shell shows that as status 130 too.
+        assert child.returncode in (130, 0, -signal.SIGINT), (delay, err)
         assert "Traceback" not in err, (delay, err)
         if child.returncode == 130:
             assert err.strip().splitlines()[-1].endswith("interrupted")
