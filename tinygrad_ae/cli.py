@@ -326,6 +326,17 @@ def _positive_int_list(text: str) -> list[int]:
     return sizes
 
 
+def _seed(text: str) -> int:
+    """A random seed: numpy's generators take only non-negative integers."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed must be 0 or more, got {value}")
+    return value
+
+
 def split_rows(n_samples: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Train and validation row indices: a seeded shuffle, the last ``val_fraction`` of it
     (at least one row) held out.
@@ -346,11 +357,11 @@ def build_model(spec: dict[str, Any]) -> Any:
 
     m, k, hidden = spec["n_features"], spec["code_dim"], list(spec["hidden"])
     if not hidden and spec["activation"] == "linear":
-        return models.LinearAutoencoder(m, k, rng=spec["seed"])
+        return models.LinearAutoencoder(m, k, rng=spec.get("seed"))
     activation = None if spec["activation"] == "linear" else spec["activation"]
     from tinygrad_ae import nn
 
-    nn.manual_seed(spec["seed"])
+    nn.manual_seed(spec.get("seed"))
     return models.mlp_autoencoder([m, *hidden, k], activation=activation)
 
 
@@ -541,8 +552,10 @@ def _spec_problems(content: Any) -> list[str]:
     if spec.get("activation") not in _ACTIVATIONS:
         problems.append(f"'activation' must be one of {', '.join(_ACTIVATIONS)}, got "
                         f"{str(spec.get('activation'))[:60]!r}")
-    if not (spec.get("seed") is None or whole(spec.get("seed"))):
-        problems.append(f"'seed' must be an integer or null, got {str(spec.get('seed'))[:60]}")
+    seed: Any = spec.get("seed")
+    if not (seed is None or (whole(seed) and seed >= 0)):
+        problems.append(f"'seed' must be an integer of 0 or more, or null, got "
+                        f"{str(seed)[:60]}")
     return problems
 
 
@@ -778,7 +791,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="200 steps, for smoke tests")
     demo.add_argument("--steps", type=int, default=600, help="gradient-descent steps "
                       "(default 600)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     demo.set_defaults(run=_demo)
 
@@ -794,7 +807,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rows per step (default: full batch)")
     train.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
     train.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--val-fraction", type=float, default=0.2,
                        help="share of rows held out for validation (default 0.2)")
     train.add_argument("--save", help="save the trained model to this .npz file")
@@ -811,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a tensor name whose chain-rule paths to mark (e.g. w1)")
     graph.add_argument("--format", choices=["svg", "png", "pdf", "dot"], default="svg")
     graph.add_argument("--out", default=None, help="output path without suffix")
-    graph.add_argument("--seed", type=int, default=0)
+    graph.add_argument("--seed", type=_seed, default=0)
     graph.set_defaults(run=_graph)
 
     converge = command("converge", "measure how long a linear autoencoder takes to reach PCA")

@@ -310,3 +310,9 @@ def test_python_ignores_sigxfsz_so_writes_fail_with_efbig():
             "resource.setrlimit(resource.RLIMIT_FSIZE, (10, 10)); "
             "open('/dev/null', 'w')")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("command", [["train", "x.csv", "--code-dim", "1"], ["graph"], ["demo"]])
+def test_a_negative_seed_is_a_clear_error(main, command):
+    status, _, err = main(*command, "--seed", "-1")
+    assert status == 2 and "a seed must be 0 or more" in err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import errno
 import os
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -124,7 +123,8 @@ def _read_numpy(path: Path, mmap: bool) -> np.ndarray:
             f"{path}: cannot be read as a numpy array ({exc}); the file may be corrupt or "
             f"truncated, or hold Python objects, which are never unpickled"
         ) from None
-    except (ValueError, EOFError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # noqa: BLE001 - numpy's header parser raises ValueError,
+        # SyntaxError, tokenize.TokenError, ...: every one means a damaged file
         raise DataError(
             f"{path}: cannot be read as a numpy array ({exc}); the file may be corrupt or "
             f"truncated, or hold Python objects, which are never unpickled"
@@ -149,7 +149,9 @@ def _read_numpy(path: Path, mmap: bool) -> np.ndarray:
         _check_declared_size(path, loaded, key)
         try:
             return loaded[key]
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - as above: any parse failure is a bad file
             raise DataError(
                 f"{path}: cannot read array {key!r}, the file may be corrupt ({exc})"
             ) from None
