@@ -339,9 +339,9 @@ def _writable_folder_problem(folder: Path) -> str | None:
     """Why files cannot be made in ``folder`` (which may not exist yet), or None."""
     existing = _nearest_existing(folder)
     if not existing.is_dir():
-        return f"{existing} is a file, so no folder can be made there"
+        return f"cannot write to {existing}, which is a file, not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):
-        return f"the folder {existing} is not writable (permission denied)"
+        return f"cannot write to the folder {existing}: it is not writable (permission denied)"
     return None
 
 

@@ -370,7 +370,7 @@ def parameter_count(spec: dict[str, Any]) -> int:
     of every ``Linear`` of its encoder and its mirrored decoder.
 
     >>> parameter_count({"n_features": 4, "code_dim": 2, "hidden": [], "activation": "linear"})
-    14
+    22
     """
     sizes = [int(spec["n_features"]), *(int(h) for h in spec["hidden"]), int(spec["code_dim"])]
     pairs = list(zip(sizes, sizes[1:]))

@@ -223,7 +223,9 @@ def _parse(args: argparse.Namespace) -> tuple[list[str], list[str], str, int]:
         raise _Usage(f"--repeats must be at least 7 for the full size (medians of at least "
                      f"7), or at least 1 with --quick; got {repeats}")
     cpus = os.cpu_count() or 1
-    if args.threads is not None and not 1 <= args.threads <= cpus:
+    if args.threads is not None and args.threads < 1:
+        raise _Usage(f"--threads must be a positive integer, got {args.threads}")
+    if args.threads is not None and args.threads > cpus:
         # More threads than CPUs measures contention, not speed, and a count in the
         # thousands makes OpenBLAS abort the whole interpreter.
         raise _Usage(f"--threads must be between 1 and {cpus} (the CPUs of this machine), "
