@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
 __all__ = ["atomic_file", "write_atomically", "write_together", "clean_leftovers",
            "OutputConflict", "check_output_folder", "output_folder", "check_output_file",
            "sha256_of", "finite_json", "OUTPUT_MARKER", "describe_special_file",
-           "memory_bytes"]
+           "memory_bytes", "folder_lock"]
 
 OUTPUT_MARKER = ".tinygrad-ae-output"
 """The marker of a folder this tool wrote into: JSON listing each file it wrote and the
@@ -469,16 +469,25 @@ def check_output_folder(target: str | os.PathLike[str], names: Iterable[str],
 
 
 @contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    if fcntl is None:
+def folder_lock(folder: str | os.PathLike[str], shared: bool = False) -> Iterator[None]:
+    """Hold an advisory lock on ``folder`` (exclusive for writers, ``shared`` for readers),
+    so a reader of files written together never sees one new and one old. Without
+    ``fcntl`` (Windows) it does nothing."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY) if fcntl is not None else -1
+    except OSError:  # a folder that cannot be opened for reading cannot be locked either
+        descriptor = -1
+    if descriptor < 0:
         yield
         return
-    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        fcntl.flock(descriptor, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+_locked = folder_lock
 
 
 def _write_marker(folder: Path, files: Mapping[str, list[str]]) -> None:

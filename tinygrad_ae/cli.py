@@ -32,6 +32,7 @@ from tinygrad_ae._files import (
     check_output_folder,
     clean_leftovers,
     finite_json,
+    folder_lock,
     memory_bytes,
     output_folder,
     sha256_of,
@@ -564,8 +565,6 @@ def load_trained(path: str | Path) -> Any:
     architecture beside it, check it field by field and against the shapes stored in PATH
     (read from the array headers alone), and only then build the model and load the
     weights. Any problem raises :class:`UsageError`, several listed one per line."""
-    from tinygrad_ae.nn.module import ModelFileError, npz_headers
-
     path = Path(path)
     spec_path = path.with_suffix(".json")
     clean_leftovers(path.resolve().parent)  # finishes a save that was killed half way
@@ -575,6 +574,13 @@ def load_trained(path: str | Path) -> Any:
     if not path.is_file():
         raise UsageError(f"{path} is not a regular file (a folder, a pipe or a device); "
                          f"name a .npz written by 'tinygrad-ae train --save'")
+    with folder_lock(path.resolve().parent, shared=True):  # never half of a pair being saved
+        return _load_pair(path, spec_path)
+
+
+def _load_pair(path: Path, spec_path: Path) -> Any:
+    from tinygrad_ae.nn.module import ModelFileError, npz_headers
+
     where = (f"{spec_path} (the architecture of {path}, written by "
              f"'tinygrad-ae train --save')")
     try:

@@ -42,7 +42,7 @@ def test_kill_9_of_train_at_random_moments(table, tmp_path):
     older = (tmp_path / "older.npz").read_bytes()
     rng = np.random.default_rng(15)
     started = time.monotonic()
-    for epochs, delay in zip(rng.integers(50, 400, size=5), rng.uniform(0.3, 2.5, size=5)):
+    for epochs, delay in zip(rng.integers(50, 400, size=4), rng.uniform(0.3, 2.5, size=4)):
         child = spawn(*train_args(table, out, "--save", "m.npz", "--epochs", str(epochs),
                                   "--seed", str(epochs)), cwd=tmp_path)
         time.sleep(delay)
@@ -53,7 +53,7 @@ def test_kill_9_of_train_at_random_moments(table, tmp_path):
         assert model is not None
         assert (out / "notes.md").read_text() == "the user's notes"
         assert (tmp_path / "older.npz").read_bytes() == older
-        if time.monotonic() - started > 25:
+        if time.monotonic() - started > 15:
             break  # bounded in time on a slow machine
     last = spawn(*train_args(table, out, "--save", "m.npz"), cwd=tmp_path)
     assert last.wait(timeout=120) == 0
@@ -139,7 +139,7 @@ def test_a_pair_killed_half_way_is_both_old_or_both_new(tmp_path, when):
 def test_two_runs_racing_on_one_output_folder(table, tmp_path):
     out = tmp_path / "out"
     runs = [spawn(*train_args(table, out, "--save", "m.npz", "--seed", str(seed),
-                              "--epochs", "30"), cwd=tmp_path) for seed in (1, 2)]
+                              "--epochs", "10"), cwd=tmp_path) for seed in (1, 2)]
     results = [(run.wait(timeout=120), run.communicate()[1]) for run in runs]
     for status, err in results:
         assert status == 0 or (status == 2 and len(err.strip().splitlines()) >= 1), err
