@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
 __all__ = ["atomic_file", "write_atomically", "write_together", "clean_leftovers",
            "OutputConflict", "check_output_folder", "output_folder", "check_output_file",
            "sha256_of", "finite_json", "OUTPUT_MARKER", "describe_special_file",
-           "memory_bytes", "folder_lock"]
+           "memory_bytes", "folder_lock", "staging_folder"]
 
 OUTPUT_MARKER = ".tinygrad-ae-output"
 """The marker of a folder this tool wrote into: JSON listing each file it wrote and the
@@ -236,6 +236,25 @@ def _install(temporary: Path, target: Path) -> None:
     with contextlib.suppress(OSError):  # some file systems have no modes
         os.chmod(temporary, permissions)
     os.replace(temporary, target)
+
+
+@contextmanager
+def staging_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A private folder beside ``target`` (in the same file system, so its files can be
+    renamed onto ``target``), removed at the end; a killed run's is removed by the next
+    (see :func:`clean_leftovers`)."""
+    target = Path(target)
+    folder = target.resolve().parent
+    clean_leftovers(folder)
+    staging = folder / _temporary_name(target, "staging")
+    try:
+        staging.mkdir()
+    except OSError as err:
+        raise _named(err, target) from None
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_atomically(target: str | os.PathLike[str], content: str | bytes) -> None:

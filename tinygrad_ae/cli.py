@@ -36,6 +36,7 @@ from tinygrad_ae._files import (
     memory_bytes,
     output_folder,
     sha256_of,
+    staging_folder,
     write_atomically,
     write_together,
 )
@@ -102,8 +103,10 @@ def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
     try:
         return render(graph, path, format=fmt)
     except GraphvizNotFound:
+        from tinygrad_ae.viz.render import _with_suffix
+
         missing.append(str(path))
-        return path.with_name(path.name + ".dot")
+        return _with_suffix(path, "dot")  # where render wrote the source
 
 
 # --- demo: the paper, end to end ---------------------------------------------------------
@@ -693,8 +696,12 @@ def _graph(args: argparse.Namespace) -> int:
                                  f"choose one of {', '.join(sorted(n for n in names if n))}")
         picture = viz.draw_graph(root, highlight=highlight)
     missing: list[str] = []
-    written = _render(picture, out, args.format, missing)
-    _sign_picture(written)
+    # Drawn and signed in private, then renamed into place: whole and signed, or not there.
+    with staging_folder(out) as staging:
+        drawn = _render(picture, staging / out.name, args.format, missing)
+        _sign_picture(drawn)
+        written = out.parent / drawn.name
+        os.replace(drawn, written)
     if missing:
         print(f"note: {GRAPHVIZ_HINT}", file=sys.stderr)
     print(f"wrote {written}")

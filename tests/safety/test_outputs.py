@@ -210,6 +210,17 @@ def test_graph_never_replaces_a_users_picture_but_replaces_its_own(main, tmp_pat
     assert (tmp_path / "pic.dot").read_text().startswith("digraph")
 
 
+def test_graph_without_graphviz_writes_its_signed_dot_source(main, tmp_path, monkeypatch):
+    from tinygrad_ae.viz import render
+
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    for _ in range(2):
+        status, out, err = main("graph", "--out", "pic.svg")
+        assert status == 0 and "apt-get install graphviz" in err, err
+    assert (tmp_path / "pic.dot").read_text().startswith("digraph")
+    assert not (tmp_path / "pic.svg").exists() and hidden(tmp_path) == []
+
+
 def test_graph_of_a_saved_model_leaves_the_model_alone(main, table, tmp_path):
     assert main(*train_args(table, tmp_path / "o", "--save", "m.npz"))[0] == 0
     before = [(tmp_path / name).read_bytes() for name in ("m.npz", "m.json")]
