@@ -211,8 +211,9 @@ def test_graph_never_replaces_a_users_picture_but_replaces_its_own(main, tmp_pat
 
 
 def test_graph_without_graphviz_writes_its_signed_dot_source(main, tmp_path, monkeypatch):
-    from tinygrad_ae.viz import render
+    import importlib
 
+    render = importlib.import_module("tinygrad_ae.viz.render")
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     for _ in range(2):
         status, out, err = main("graph", "--out", "pic.svg")
