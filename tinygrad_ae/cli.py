@@ -2,9 +2,17 @@
 
 Layer: the top; may import everything (lazily, so ``--help`` stays fast).
 
-Bad input exits with status 2 and one line on standard error saying what is wrong and
-how to fix it, never a traceback. Outputs are written under temporary names and renamed
-at the end, so a failed run leaves no half-written folder or file behind.
+Bad input, and a failure of the machine (a full disk, a file-size limit, a name too long,
+permission denied, not enough memory), exits with status 2 and one line on standard error
+saying what is wrong and how to fix it (a summary, then one line per problem when there
+are several), never a traceback; Ctrl-C exits with 130.
+
+Nothing a user owns is lost: every output location is checked before the work starts; a
+run writes each file under a temporary name and renames it into place; it replaces only
+files it wrote itself (an output folder's marker lists them with their content, a saved
+model's ``.json`` records its ``.npz``, a picture carries a signature), never its own
+input; and a model's ``.npz`` and ``.json`` are written as one unit. See
+:mod:`tinygrad_ae._files`.
 """
 
 from __future__ import annotations
