@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,39 +51,46 @@ def damaged(draw: st.DrawFn, valid: bytes) -> bytes:
     return valid[:at] + patch + tail
 
 
-def _write(content: bytes, name: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="tinygrad-ae-fuzz-"))
-    path = folder / name
-    path.write_bytes(content)
-    return path
+@contextmanager
+def _written(content: bytes, name: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="tinygrad-ae-fuzz-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        yield path
+
+
+@contextmanager
+def _folder() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="tinygrad-ae-fuzz-") as folder:
+        yield Path(folder)
 
 
 @pytest.mark.parametrize("suffix", [".npy", ".npz", ".csv"])
 @given(data=st.data())
 def test_load_array_gives_a_correct_array_or_a_clear_error(suffix, data):
     content = data.draw(damaged(VALID[suffix]))
-    path = _write(content, f"fuzz{suffix}")
-    try:
-        X = load_array(path)
-    except DataError as error:
-        assert str(path) in str(error)
-        return
-    assert X.ndim == 2 and X.dtype == np.float64 and np.isfinite(X).all()
-    if content == VALID[suffix]:
-        np.testing.assert_array_equal(X, ORIGINAL)
+    with _written(content, f"fuzz{suffix}") as path:
+        try:
+            X = load_array(path)
+        except DataError as error:
+            assert str(path) in str(error)
+            return
+        assert X.ndim == 2 and X.dtype == np.float64 and np.isfinite(X).all()
+        if content == VALID[suffix]:
+            np.testing.assert_array_equal(X, ORIGINAL)
 
 
 @given(text=st.text(alphabet="0123456789.,-+eEinfa \t\n\"x", max_size=80))
 def test_load_array_parses_random_csv_text_or_names_the_line(text):
-    path = _write(text.encode(), "fuzz.csv")
-    try:
-        X = load_array(path)
-    except DataError as error:
-        assert str(path) in str(error)
-        return
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert X.shape[0] in (len(lines), len(lines) - 1)  # a header row, or none
-    assert np.isfinite(X).all()
+    with _written(text.encode(), "fuzz.csv") as path:
+        try:
+            X = load_array(path)
+        except DataError as error:
+            assert str(path) in str(error)
+            return
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert X.shape[0] in (len(lines), len(lines) - 1)  # a header row, or none
+        assert np.isfinite(X).all()
 
 
 LAYER = nn.Linear(3, 2, rng=0)
@@ -91,17 +100,17 @@ LAYER_NPZ = _npz_bytes(**LAYER.state_dict())
 @given(data=st.data())
 def test_module_load_gives_the_saved_weights_or_a_clear_error(data):
     content = data.draw(damaged(LAYER_NPZ))
-    path = _write(content, "layer.npz")
-    model = nn.Linear(3, 2, rng=1)
-    before = {k: v.copy() for k, v in model.state_dict().items()}
-    try:
-        model.load(path)
-    except nn.ModelFileError as error:
-        assert str(path) in str(error)
-        assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items())
-        return
-    for key, value in LAYER.state_dict().items():  # a load is a correct load
-        np.testing.assert_array_equal(model.state_dict()[key], value)
+    with _written(content, "layer.npz") as path:
+        model = nn.Linear(3, 2, rng=1)
+        before = {k: v.copy() for k, v in model.state_dict().items()}
+        try:
+            model.load(path)
+        except nn.ModelFileError as error:
+            assert str(path) in str(error)
+            assert all(np.array_equal(model.state_dict()[k], v) for k, v in before.items())
+            return
+        for key, value in LAYER.state_dict().items():  # a load is a correct load
+            np.testing.assert_array_equal(model.state_dict()[key], value)
 
 
 _SPEC = {"format": "tinygrad-ae model", "version": "0.1.0",
@@ -131,30 +140,30 @@ def architecture_files(draw: st.DrawFn) -> bytes:
 
 @given(content=architecture_files())
 def test_load_trained_gives_the_saved_model_or_a_clear_error(content):
-    folder = Path(tempfile.mkdtemp(prefix="tinygrad-ae-fuzz-"))
-    saved = cli.build_model(_SPEC["model"])
-    saved.save(folder / "m.npz")
-    (folder / "m.json").write_bytes(content)
-    try:
-        model = cli.load_trained(folder / "m.npz")
-    except cli.UsageError as error:
-        assert "m.json" in str(error) or "m.npz" in str(error)
-        return
-    for key, value in saved.state_dict().items():
-        np.testing.assert_array_equal(model.state_dict()[key], value)
+    with _folder() as folder:
+        saved = cli.build_model(_SPEC["model"])
+        saved.save(folder / "m.npz")
+        (folder / "m.json").write_bytes(content)
+        try:
+            model = cli.load_trained(folder / "m.npz")
+        except cli.UsageError as error:
+            assert "m.json" in str(error) or "m.npz" in str(error)
+            return
+        for key, value in saved.state_dict().items():
+            np.testing.assert_array_equal(model.state_dict()[key], value)
 
 
 @given(data=st.data())
 def test_load_trained_with_damaged_weights_gives_a_clear_error(data):
-    folder = Path(tempfile.mkdtemp(prefix="tinygrad-ae-fuzz-"))
-    saved = cli.build_model(_SPEC["model"])
-    saved.save(folder / "m.npz")
-    (folder / "m.npz").write_bytes(data.draw(damaged((folder / "m.npz").read_bytes())))
-    (folder / "m.json").write_text(json.dumps(_SPEC))
-    try:
-        model = cli.load_trained(folder / "m.npz")
-    except cli.UsageError as error:
-        assert "m.npz" in str(error) or "m.json" in str(error)
-        return
-    for key, value in saved.state_dict().items():
-        np.testing.assert_array_equal(model.state_dict()[key], value)
+    with _folder() as folder:
+        saved = cli.build_model(_SPEC["model"])
+        saved.save(folder / "m.npz")
+        (folder / "m.npz").write_bytes(data.draw(damaged((folder / "m.npz").read_bytes())))
+        (folder / "m.json").write_text(json.dumps(_SPEC))
+        try:
+            model = cli.load_trained(folder / "m.npz")
+        except cli.UsageError as error:
+            assert "m.npz" in str(error) or "m.json" in str(error)
+            return
+        for key, value in saved.state_dict().items():
+            np.testing.assert_array_equal(model.state_dict()[key], value)
