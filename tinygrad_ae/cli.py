@@ -18,6 +18,7 @@ input; and a model's ``.npz`` and ``.json`` are written as one unit. See
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import math
@@ -909,6 +910,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print(f"{name}: error: not enough memory; use a smaller model (--hidden), a smaller "
               f"--batch-size or a smaller data file", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader of standard output stopped (as 'head' does): stop too, quietly, and
+        # keep Python from complaining when it flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"{name}: stopped: standard output was closed", file=sys.stderr)
         return 2
     except OSError as err:
         print(f"{name}: error: {_environment_message(err)}", file=sys.stderr)
