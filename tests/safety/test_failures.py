@@ -171,6 +171,18 @@ def test_an_archive_declaring_more_than_memory_is_refused_from_its_header(tmp_pa
         nn.Linear(2, 1).load(tmp_path / "bomb.npz")
 
 
+def test_a_compressed_archive_larger_than_memory_is_refused(tmp_path, monkeypatch):
+    """A real compressed .npz (a "zip bomb" in miniature: 800 kB of zeros in about 1 kB),
+    on a machine pretending to have 100 kB of memory."""
+    from tinygrad_ae.data import loading
+
+    np.savez_compressed(tmp_path / "bomb.npz", X=np.zeros((10_000, 10)))
+    assert (tmp_path / "bomb.npz").stat().st_size < 10_000
+    monkeypatch.setattr(loading, "memory_bytes", lambda: 100_000)
+    with pytest.raises(DataError, match="more than this machine's memory"):
+        load_array(tmp_path / "bomb.npz")
+
+
 def test_bench_with_100000_threads_is_a_clear_error(main):
     status, _, err = main("bench", "--threads", "100000", "--size", "tiny")
     assert status == 2 and "--threads must be between 1 and" in err

@@ -260,3 +260,16 @@ def test_module_save_leaves_nothing_hidden(tmp_path):
     for _ in range(3):
         layer.save(tmp_path / "layer.npz")
     assert sorted(os.listdir(tmp_path)) == ["layer.npz"]
+
+
+def test_a_folder_marked_by_version_0_1_is_still_ours(main, table, tmp_path):
+    """0.1 wrote a plain-text marker and replaced the folder whole: its files are ours."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / cli.OUTPUT_MARKER).write_text("written by tinygrad-ae; safe to replace\n")
+    (out / "metrics.json").write_text("{}")
+    (out / "notes.md").write_text("mine")
+    assert main(*train_args(table, out))[0] == 0
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 5
+    assert (out / "notes.md").read_text() == "mine"
+    assert sorted(_marker(out)["files"]) == ["loss.png", "metrics.json"]
