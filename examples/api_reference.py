@@ -47,6 +47,14 @@ OPERATORS = {
 }
 
 
+ATTRIBUTES = {
+    "data": "the value, an np.ndarray (float32 stays float32; other inputs become float64)",
+    "grad": "None, or ∂L/∂self as an np.ndarray of the same shape and dtype as data",
+    "requires_grad": "whether backward() computes a gradient for this tensor",
+    "name": "the label shown in graph drawings and chain-rule formulas",
+}
+
+
 def _pretty(text: str) -> str:
     for long, short in (("numpy.random._generator.Generator", "np.random.Generator"),
                         ("collections.abc.", ""), ("typing.", ""), ("numpy.", "np."),
@@ -124,7 +132,9 @@ def tensor_table() -> list[str]:
                                               "__dict__", "__weakref__", "__annotations__",
                                               "__hash__", "__array_priority__"):
             continue
-        if isinstance(member, property):
+        if inspect.ismemberdescriptor(member):
+            lines.append(f"| `.{name}` | {_cell(ATTRIBUTES.get(name, 'attribute'))} |")
+        elif isinstance(member, property):
             lines.append(f"| `.{name}` | {summary(member)} |")
         elif callable(member) or isinstance(member, (staticmethod, classmethod)):
             fn = member.__func__ if isinstance(member, (staticmethod, classmethod)) else member
