@@ -24,10 +24,11 @@ Step = Callable[[], float]
 FRAMEWORKS: tuple[str, ...] = ("numpy", "tinygrad_ae", "torch")
 """The frameworks, baseline first."""
 
-TOLERANCES: dict[str, float] = {"float32": 1e-6, "float64": 1e-12}
+TOLERANCES: dict[str, float] = {"float32": 1e-5, "float64": 1e-12}
 """Largest relative difference between two frameworks' losses that still counts as the
 same answer: a few roundings of float32 (2⁻²⁴ ≈ 6e-8) and of float64 (2⁻⁵³ ≈ 1e-16)
-across sums of thousands of terms, summed in different orders by different BLAS."""
+across sums of up to two million terms (W7 at N = 10⁶), summed in different orders by
+different BLAS and reductions."""
 
 SIZES: tuple[str, ...] = ("full", "quick", "tiny")
 """Problem sizes: ``full`` is the issue's; ``quick`` a smoke run; ``tiny`` for tests."""
@@ -541,7 +542,7 @@ def _w7_numpy(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     def step() -> float:
         nonlocal w_e, b_e, w_d, b_d
         h = X @ w_e + b_e                    # gemv, (N,)
-        r = np.outer(h, w_d)                 # x̂ − b_d, (N, 2)
+        r = h[:, None] @ w_d[None, :]        # x̂ − b_d (N, 2), one BLAS call (np.outer: 4× slower)
         r += b_d
         r -= X                               # x̂ − x
         flat = r.reshape(-1)
