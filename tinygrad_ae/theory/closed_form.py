@@ -1,8 +1,8 @@
 """Hand-derived gradients of linear autoencoders: the independent truth for the engine.
 
 Layer: numpy only; imports nothing of ours. Every formula here was derived by hand
-(docs/derivation.md) and is checked against central finite differences in
-tests/test_closed_form.py, so the autodiff engine can be checked against it and never
+(docs/derivation.md in the repository) and is checked against central finite differences in
+tests/theory/test_closed_form.py, so the autodiff engine can be checked against it and never
 against itself.
 
 Loss (the paper's normalisation, docs/theory.md#conventions): L = (1/N) Σ_i ‖x_i − x̂_i‖², summed
