@@ -42,7 +42,7 @@ HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 ANCHOR_LINK = re.compile(r"\]\(([^)#\s]*)#([^)\s]+)\)")
 THEORY_ANCHOR = re.compile(r"docs/theory\.md#([\w-]+)")
 TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".cfg", ".sh", ".txt", ".html"}
-SKIPPED_DIRS = {".git", ".venv", "venv", "build", "dist", "node_modules", "__pycache__",
+SKIPPED_DIRS = {".git", ".venv", "venv", "build", "dist", "node_modules", "__pycache__", "mutants",
                 ".hypothesis", ".mypy_cache", ".pytest_cache", ".ruff_cache", "tinygrad_ae_out"}
 
 
