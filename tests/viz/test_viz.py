@@ -382,6 +382,26 @@ def test_chain_rule_with_vector_intermediates_sums_broadcast_axes():
         assert "broadcast axes are summed" in str(rule)
 
 
+@pytest.mark.parametrize("reduce", [
+    lambda d: (d ** 2).sum(axis=1).mean(),          # the README's loss
+    lambda d: (d ** 2).sum(axis=0).mean(),
+    lambda d: (d ** 2).mean(axis=1).sum(),
+    lambda d: d.abs().max(axis=1).mean(),
+], ids=["sum1-mean", "sum0-mean", "mean1-sum", "max1-mean"])
+def test_chain_rule_through_a_reduction_fed_one_number(reduce):
+    # mean's gradient reaches sum(axis=1) as one number for the whole vector; the sum's
+    # vjp reshapes it, so chain_rule must hand it the full shape (it used to crash).
+    model = models.LinearAutoencoder(4, 2, rng=0)
+    x = Tensor(np.random.default_rng(1).normal(size=(5, 4)), name="x")
+    x_hat = model(x)
+    loss = reduce(x - x_hat)
+    loss.name = "L"
+    for name, parameter in model.named_parameters():
+        rule = viz.chain_rule(loss, name, names=model)
+        np.testing.assert_allclose(rule.value, tg.grad(loss, parameter)[0].data,
+                                   rtol=CHAIN_RTOL, atol=1e-13)
+
+
 # --- draw_network -------------------------------------------------------------------------
 
 def test_paper_network_diagram_and_graph_name_every_parameter():
