@@ -449,6 +449,17 @@ def test_network_diagram_refuses_wide_layers():
         viz.draw_network(3)
 
 
+def test_network_diagram_writes_rounding_noise_as_zero():
+    model = models.PaperAutoencoder(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=-5.621e-17,
+                                    b3=1e-3)
+    source = viz.draw_network(model).source
+    assert 'label="b2 = 0"' in source and "e-17" not in source
+    assert 'label="b3 = 0.001"' in source              # small, but not noise
+    tiny = models.mlp_autoencoder([2, 1], rng=0)
+    tiny.decoder[0].bias.data[...] = 3e-18
+    assert "e-18" not in viz.draw_network(tiny).source
+
+
 # --- render -------------------------------------------------------------------------------
 
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
