@@ -237,3 +237,20 @@ def test_graph_writes_a_picture(tmp_path):
                  "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "pic.dot").read_text().startswith(("digraph", "graph"))
+
+
+def _graph_source(tmp_path: Path, *args: str) -> str:
+    out = tmp_path / "_".join(a.strip("-") for a in args)
+    assert cli.main(["graph", "--format", "dot", "--out", str(out), *args]) == 0
+    return out.with_suffix(".dot").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("model", ["linear", "mlp"])
+def test_graph_draws_the_input_once_and_follows_the_seed(tmp_path, model, capsys):
+    source = _graph_source(tmp_path, "--model", model)
+    data_boxes = re.findall(r'^\s*t\d+ \[label=.*fillcolor="#eeeeee"', source, re.MULTILINE)
+    assert len(data_boxes) == 1                      # x, once: the model reads it, L uses it
+    assert source.count("<B>x</B>") + source.count(">x</TD>") == 1
+    assert _graph_source(tmp_path, "--model", model, "--seed", "0") == source
+    assert _graph_source(tmp_path, "--model", model, "--seed", "1") != source
+    assert "3 random samples" in source

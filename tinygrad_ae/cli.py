@@ -502,31 +502,26 @@ def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
 def _graph(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, viz
 
+    from tinygrad_ae.autograd.tensor import Tensor
+    from tinygrad_ae.nn import mse_loss
+
     choice = args.model
     if choice == "paper":
         model: Any = models.PaperAutoencoder(seed=args.seed)
         sample = data.correlated_2d(3, seed=args.seed)
         root = model.loss(sample)
-    elif choice == "linear":
-        model = models.LinearAutoencoder(4, 2, rng=args.seed)
-        sample = np.random.default_rng(args.seed).standard_normal((3, 4))
-        from tinygrad_ae.nn import mse_loss
-
-        root = mse_loss(model(sample), sample)
-        root.name = "L"
-    elif choice == "mlp":
-        model = models.mlp_autoencoder([6, 4, 2])
-        sample = np.random.default_rng(args.seed).standard_normal((3, 6))
-        from tinygrad_ae.nn import mse_loss
-
-        root = mse_loss(model(sample), sample)
-        root.name = "L"
     else:
-        model = load_trained(choice)
-        features = model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder") else 2
-        sample = np.random.default_rng(args.seed).standard_normal((3, features))
-        from tinygrad_ae.nn import mse_loss
-
+        if choice == "linear":
+            model = models.LinearAutoencoder(4, 2, rng=args.seed)
+        elif choice == "mlp":
+            model = models.mlp_autoencoder([6, 4, 2], rng=args.seed)
+        else:
+            model = load_trained(choice)
+        features = (model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder")
+                    else 2)
+        # One input tensor, named: the model reads it and the loss compares with it.
+        sample = Tensor(np.random.default_rng(args.seed).standard_normal((3, features)),
+                        name="x")
         root = mse_loss(model(sample), sample)
         root.name = "L"
     if args.kind == "network":
@@ -541,7 +536,8 @@ def _graph(args: argparse.Namespace) -> int:
             if highlight not in names:
                 raise UsageError(f"--highlight {highlight!r} is not a tensor of this graph; "
                                  f"choose one of {', '.join(sorted(n for n in names if n))}")
-        picture = viz.draw_graph(root, highlight=highlight)
+        picture = viz.draw_graph(root, highlight=highlight, names=model,
+                                 caption="values and gradients on 3 random samples")
     out = Path(args.out) if args.out else Path(f"{args.kind}_{Path(choice).stem}")
     _check_writable_file(out, "--out")
     missing: list[str] = []
