@@ -254,3 +254,26 @@ def test_graph_draws_the_input_once_and_follows_the_seed(tmp_path, model, capsys
     assert _graph_source(tmp_path, "--model", model, "--seed", "0") == source
     assert _graph_source(tmp_path, "--model", model, "--seed", "1") != source
     assert "3 random samples" in source
+
+
+def test_demo_prints_the_first_principal_direction_its_report_describes(demo_folder):
+    out, stdout = demo_folder
+    assert "principal direction at 30°" in (out / "report.md").read_text()
+    x, y, degrees = re.search(r"first principal direction \(([-+]\S+), ([-+]\S+)\), at "
+                              r"(\S+)°", stdout).groups()
+    assert float(x) == pytest.approx(np.cos(np.pi / 6), abs=1e-3)
+    assert float(y) == pytest.approx(np.sin(np.pi / 6), abs=1e-3)
+    assert float(degrees) == pytest.approx(30.0, abs=0.1)
+
+
+def test_demo_graph_says_its_gradient_is_on_three_samples(demo_folder):
+    out, stdout = demo_folder
+    full = float(re.search(r"^\s+w1\s+(\S+)", stdout, re.M).group(1))
+    report = (out / "report.md").read_text()
+    note = re.search(r"first 3 of the 200 samples: ∂L/∂w1 = (\S+) here, (\S+) on all 200",
+                     report)
+    assert note is not None
+    assert float(note.group(2)) == pytest.approx(full, abs=1e-6)
+    assert float(note.group(1)) != pytest.approx(full, abs=1e-3)
+    picture = next(out.glob("graph_dL_dw1.*")).read_text()
+    assert "first 3 of the 200 samples" in picture

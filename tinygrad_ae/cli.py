@@ -132,7 +132,7 @@ def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
 # --- demo: the paper, end to end ---------------------------------------------------------
 
 def _demo(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from tinygrad_ae import data, models, optim, viz
     from tinygrad_ae.studies import convergence
@@ -148,6 +148,8 @@ def _demo(args: argparse.Namespace) -> int:
     X = data.correlated_2d(200, variance_ratio=4.0, angle=np.pi / 6, seed=rng_seed, exact=True)
     lam, U = np.linalg.eigh(np.cov(X.T, bias=True))
     u1 = U[:, np.argmax(lam)]
+    # An eigenvector's sign is arbitrary: print the one the data was made with (at 30°).
+    u1 = u1 if u1[np.argmax(np.abs(u1))] > 0 else -u1
     bound = pca.min_reconstruction_loss(X, 1)
     model = models.PaperAutoencoder(seed=rng_seed)
     print("tinygrad-ae demo: the paper's 2-1-2 linear autoencoder")
@@ -155,7 +157,7 @@ def _demo(args: argparse.Namespace) -> int:
           "L = (1/N) Σ_i ‖x_i − x̂_i‖²")
     print(f"  data: N = {len(X)} points, covariance eigenvalues {sorted(lam)[::-1][0]:.3f} "
           f"and {sorted(lam)[0]:.3f}, first principal direction "
-          f"({u1[0]:+.3f}, {u1[1]:+.3f})")
+          f"({u1[0]:+.3f}, {u1[1]:+.3f}), at {np.degrees(np.arctan2(u1[1], u1[0])):.1f}°")
 
     # 1. Gradients: the engine, the correct closed form, and the paper's printed formulas.
     loss = model.loss(X)
@@ -229,8 +231,13 @@ def _demo(args: argparse.Namespace) -> int:
     with _atomic_folder(out) as folder:
         # Drawn at the initial parameters, where the gradient table above was computed.
         root = models.PaperAutoencoder(**initial).loss(small)
+        small_w1 = float(viz.chain_rule(root, "w1").value)
+        full_w1 = next(engine for name, engine, _, _ in rows if name == "w1")
+        sample_note = (f"values and gradients on the first {len(small)} of the {len(X)} "
+                       f"samples: ∂L/∂w1 = {small_w1:.6f} here, {full_w1:.6f} on all "
+                       f"{len(X)} (the table)")
         files = {
-            "graph": _render(viz.draw_graph(root, highlight="w1"),
+            "graph": _render(viz.draw_graph(root, highlight="w1", caption=sample_note),
                              folder / "graph_dL_dw1", "svg", missing),
             "network": _render(viz.draw_network(model), folder / "network", "svg", missing),
         }
@@ -277,11 +284,12 @@ def _demo(args: argparse.Namespace) -> int:
 
             ## Pictures
 
-            - [computational graph on 3 samples, ∂L/∂w1 paths highlighted]({files['graph'].name})
+            - [computational graph, ∂L/∂w1 paths highlighted]({files['graph'].name}):
+              {{sample_note}}
             - [network diagram]({files['network'].name})
             - [chain rule as text](chain_rule_w1.txt)
             """).replace("{table}", table).replace("{chain}", str(chain)).replace(
-                "{loss_pred}", str(prediction.loss_steps))
+                "{loss_pred}", str(prediction.loss_steps)).replace("{sample_note}", sample_note)
         (folder / "report.md").write_text(report, encoding="utf-8")
         names = sorted(p.name for p in folder.iterdir())
     if missing:
@@ -501,7 +509,6 @@ def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
 
 def _graph(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, viz
-
     from tinygrad_ae.autograd.tensor import Tensor
     from tinygrad_ae.nn import mse_loss
 
