@@ -277,3 +277,30 @@ def test_demo_graph_says_its_gradient_is_on_three_samples(demo_folder):
     assert float(note.group(1)) != pytest.approx(full, abs=1e-3)
     picture = next(out.glob("graph_dL_dw1.*")).read_text()
     assert "first 3 of the 200 samples" in picture
+
+
+def test_train_plots_training_loss_against_pca_on_the_same_rows(tmp_path, monkeypatch):
+    X = np.random.default_rng(0).normal(size=(50, 3)) * np.array([3.0, 1.0, 0.3])
+    np.save(tmp_path / "d.npy", X)
+    figures: list = []
+    make = cli._loss_figure
+
+    def keep(*args, **kwargs):
+        figures.append(make(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(cli, "_loss_figure", keep)
+    out = tmp_path / "o"
+    assert cli.main(["train", str(tmp_path / "d.npy"), "--code-dim", "1", "--epochs", "30",
+                     "--lr", "0.05", "--no-progress", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    train_rows, _ = cli.split_rows(50, 0.2, 0)
+    centred = X[train_rows] - X[train_rows].mean(axis=0)
+    eckart_young = np.linalg.svd(centred, compute_uv=False)[1:] ** 2 / len(train_rows)
+    assert metrics["pca_train_loss"] == pytest.approx(eckart_young.sum(), rel=1e-9)
+    lines = {line.get_label(): line for line in figures[0].axes[0].get_lines()}
+    assert set(lines) == {"model, training", "PCA, training", "model, validation",
+                          "PCA, validation"}
+    assert lines["PCA, training"].get_ydata()[0] == pytest.approx(metrics["pca_train_loss"])
+    assert lines["model, validation"].get_ydata()[0] == pytest.approx(metrics["val_loss"])
+    assert lines["PCA, validation"].get_ydata()[0] == pytest.approx(metrics["pca_val_loss"])

@@ -444,16 +444,19 @@ def _train(args: argparse.Namespace) -> int:
     reference = pca.PCA(args.code_dim).fit(X_train)
     pca_val = float(np.mean(np.sum((X_val - reference.inverse_transform(
         reference.transform(X_val))) ** 2, axis=1)))
+    pca_train = float(np.mean(np.sum((X_train - reference.inverse_transform(
+        reference.transform(X_train))) ** 2, axis=1)))
     metrics = {"data": str(path), "n_samples": int(n), "n_train": len(train_rows),
                "n_val": len(val_rows), "model": spec, "epochs": history.epochs_run,
                "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
                "val_fraction": args.val_fraction, "loss": "paper: (1/N) Σ_i ‖x_i − x̂_i‖²",
                "train_loss": train_loss, "val_loss": val_loss, "pca_val_loss": pca_val,
+               "pca_train_loss": pca_train,
                "loss_history": history["loss"]}
     with _atomic_folder(out) as folder:
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
                                              encoding="utf-8")
-        _loss_plot(folder / "loss.png", history["loss"], pca_val)
+        _loss_plot(folder / "loss.png", history["loss"], pca_train, val_loss, pca_val)
     if save is not None:
         model.save(save)
         write_atomically(save.with_suffix(".json"), json.dumps(
@@ -488,21 +491,31 @@ def load_trained(path: str | Path) -> Any:
     return model
 
 
-def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
-    import matplotlib
+def _loss_figure(losses: list[float], pca_train: float, val_loss: float,
+                 pca_val: float) -> Any:
+    """The training loss per epoch beside PCA's loss on the same training rows (the
+    Eckart–Young floor a linear model can reach), and the two validation losses as
+    points at the last epoch: like is compared with like."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axis = plt.subplots(figsize=(6, 3.6))
-    axis.semilogy(np.arange(1, len(losses) + 1), losses, label="training loss")
-    axis.axhline(pca_val, color="grey", linestyle="--", label="PCA, validation")
+    figure = Figure(figsize=(6, 3.6), dpi=110, layout="constrained")
+    axis = figure.subplots()
+    epochs = np.arange(1, len(losses) + 1)
+    axis.semilogy(epochs, losses, color="tab:blue", label="model, training")
+    axis.axhline(pca_train, color="tab:blue", linestyle="--", linewidth=1,
+                 label="PCA, training")
+    axis.plot([epochs[-1]], [val_loss], "o", color="tab:orange", label="model, validation")
+    axis.plot([epochs[-1]], [pca_val], "x", color="tab:orange", markersize=8,
+              label="PCA, validation")
     axis.set_xlabel("epoch")
     axis.set_ylabel("(1/N) Σ ‖x − x̂‖²")
-    axis.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    axis.legend(fontsize=8)
+    return figure
+
+
+def _loss_plot(path: Path, losses: list[float], pca_train: float, val_loss: float,
+               pca_val: float) -> None:
+    _loss_figure(losses, pca_train, val_loss, pca_val).savefig(path)
 
 
 # --- graph ---------------------------------------------------------------------------------
