@@ -528,8 +528,7 @@ def _graph(args: argparse.Namespace) -> int:
     choice = args.model
     if choice == "paper":
         model: Any = models.PaperAutoencoder(seed=args.seed)
-        sample = data.correlated_2d(3, seed=args.seed)
-        root = model.loss(sample)
+        root = model.loss(data.correlated_2d(3, seed=args.seed))
     else:
         if choice == "linear":
             model = models.LinearAutoencoder(4, 2, rng=args.seed)
@@ -540,9 +539,8 @@ def _graph(args: argparse.Namespace) -> int:
         features = (model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder")
                     else 2)
         # One input tensor, named: the model reads it and the loss compares with it.
-        sample = Tensor(np.random.default_rng(args.seed).standard_normal((3, features)),
-                        name="x")
-        root = mse_loss(model(sample), sample)
+        x = Tensor(np.random.default_rng(args.seed).standard_normal((3, features)), name="x")
+        root = mse_loss(model(x), x)
         root.name = "L"
     if args.kind == "network":
         try:

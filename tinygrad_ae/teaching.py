@@ -336,7 +336,9 @@ def _loss_curve(
     axis.set_xlim(min(epochs + [low]) - 0.5, max(epochs + [low + 1]) + 0.5)
     if not values:
         axis.set_ylim(0.0, 1.0)
-    axis.xaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("epoch")
     axis.set_ylabel("loss L" + (" (log scale)" if log else ""))
     axis.grid(True, alpha=0.3)

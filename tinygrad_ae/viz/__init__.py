@@ -51,8 +51,13 @@ from .network import (  # noqa: F401
 from .render import (  # noqa: F401
     render,
 )
+from .steps import (  # noqa: F401
+    BackwardSteps,
+    Step,
+    backward_steps,
+)
 
 __all__ = [
     'draw_graph', 'draw_network', 'chain_rule', 'render', 'ChainRule', 'ChainTerm', 'Edge',
-    'GraphvizNotFound', 'FORMATS',
+    'GraphvizNotFound', 'FORMATS', 'backward_steps', 'BackwardSteps', 'Step',
 ]

@@ -349,7 +349,7 @@ class _Drawing:
 
     def estimate(self, rankdir: str) -> tuple[float, float]:
         """The picture's (width, height) in inches, from the node sizes and ranks."""
-        label_width = {}
+        label_width: dict[str, float] = {}
         for tail, _head, attrs in self.edges:
             text = attrs.get("label", "")
             if text:
