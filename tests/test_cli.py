@@ -304,3 +304,12 @@ def test_train_plots_training_loss_against_pca_on_the_same_rows(tmp_path, monkey
     assert lines["PCA, training"].get_ydata()[0] == pytest.approx(metrics["pca_train_loss"])
     assert lines["model, validation"].get_ydata()[0] == pytest.approx(metrics["val_loss"])
     assert lines["PCA, validation"].get_ydata()[0] == pytest.approx(metrics["pca_val_loss"])
+
+
+def test_demo_writes_the_backward_pass_step_by_step(demo_folder):
+    out, _ = demo_folder
+    page = (out / "backward_steps.html").read_text(encoding="utf-8")
+    assert 'id="step-slider"' in page and "∂L/∂w1" in page
+    assert "backward_steps.html" in (out / "report.md").read_text()
+    if HAS_DOT:
+        assert len(list((out / "backward_steps_frames").glob("step_*.svg"))) > 20

@@ -241,6 +241,9 @@ def _demo(args: argparse.Namespace) -> int:
                              folder / "graph_dL_dw1", "svg", missing),
             "network": _render(viz.draw_network(model), folder / "network", "svg", missing),
         }
+        viz.backward_steps(root, folder / "backward_steps.html",
+                           title="The paper's network: the backward pass, step by step "
+                                 f"(first {len(small)} samples)")
         chain = viz.chain_rule(models.PaperAutoencoder(**initial).loss(X), "w1")
         (folder / "chain_rule_w1.txt").write_text(str(chain) + "\n", encoding="utf-8")
         files["plot"] = _convergence_plot(folder / "convergence.png", losses, angles, bound,
@@ -287,6 +290,8 @@ def _demo(args: argparse.Namespace) -> int:
             - [computational graph, ∂L/∂w1 paths highlighted]({files['graph'].name}):
               {{sample_note}}
             - [network diagram]({files['network'].name})
+            - [the backward pass, step by step](backward_steps.html) (← → keys; one SVG per
+              step in backward_steps_frames/)
             - [chain rule as text](chain_rule_w1.txt)
             """).replace("{table}", table).replace("{chain}", str(chain)).replace(
                 "{loss_pred}", str(prediction.loss_steps)).replace("{sample_note}", sample_note)
