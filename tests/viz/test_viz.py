@@ -498,3 +498,25 @@ def test_render_rejects_unknown_formats(tmp_path):
     with pytest.raises(ValueError, match="svg, png, pdf, dot.*'gif'"):
         viz.render(viz.draw_graph(Tensor(1.0, requires_grad=True) * 2), tmp_path / "x", "gif")
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- Jupyter ------------------------------------------------------------------------------
+
+def test_drawings_and_derivations_display_themselves_in_jupyter():
+    model, loss = paper_loss()
+    rule = viz.chain_rule(loss, "w1")
+    assert rule._repr_latex_() == f"$${rule.latex}$$"
+    walk = viz.backward_steps(loss, svg=False)
+    assert walk._repr_html_().startswith("<iframe srcdoc=")
+    if HAS_DOT:
+        bundle = viz.draw_graph(loss)._repr_mimebundle_()
+        assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
+
+
+def test_progress_bars_pick_the_notebook_widget_in_jupyter():
+    import importlib
+
+    import tqdm.auto
+
+    for name in ("tinygrad_ae.models.fit", "tinygrad_ae.studies.convergence.sweep"):
+        assert importlib.import_module(name).tqdm is tqdm.auto.tqdm, name
