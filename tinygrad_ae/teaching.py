@@ -652,8 +652,8 @@ def write_html(
         '<section class="panel" id="graph-panel"><div class="panel-head">'
         "<h2>The computational graph of L on the sample</h2>"
         '<label>zoom <select id="graph-zoom"><option value="fit">fit to width</option>'
-        '<option value="0.5">50%</option><option value="0.75" selected>75%</option>'
-        '<option value="1">100%</option></select></label></div>'
+        '<option value="0.5">50%</option><option value="0.75">75%</option>'
+        '<option value="1" selected>100%</option></select></label></div>'
         '<p class="hint legend"><span style="background:#fff2cc">parameter</span>'
         '<span style="background:#eeeeee">data</span>'
         '<span style="background:#dbe9f6">the loss L</span> '

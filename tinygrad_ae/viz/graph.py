@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -306,6 +307,8 @@ def draw_graph(
     drawing.tree.emit(graph)
     for tail, head, attrs in drawing.edges:
         graph.edge(tail, head, **attrs)
+    if rankdir is None and drawing.aspect(direction) > MAX_ASPECT:
+        drawing.fold(graph, direction)
     if caption:
         graph.node("caption", label=caption, shape="plaintext", fontsize="12",
                    fontcolor=_MUTED)
@@ -342,6 +345,16 @@ class _Drawing:
                     changed = True
             if not changed:
                 break
+        # dot pulls a source (a parameter, the data) down next to the op that reads it.
+        heads: dict[str, list[int]] = {}
+        has_input: set[str] = set()
+        for tail, head, attrs in self.edges:
+            if attrs.get("style") != "invis" and tail in rank and head in rank:
+                heads.setdefault(tail, []).append(rank[head])
+                has_input.add(head)
+        for node in rank:
+            if node not in has_input and node in heads:
+                rank[node] = min(heads[node]) - 1
         layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
         for node, r in rank.items():
             layers[r].append(node)
@@ -366,13 +379,34 @@ class _Drawing:
             else:
                 along += max(self.sizes[n][1] for n in layer) + 0.35
                 along += 0.3 if any(n in label_width for n in layer) else 0.0
-                across = max(across, sum(self.sizes[n][0] + 0.25 + label_width.get(n, 0.0)
-                                         for n in layer))
+                across = max(across, sum(self.sizes[n][0] + 0.25
+                                         + 0.5 * label_width.get(n, 0.0) for n in layer))
         return (along, across) if rankdir in ("LR", "RL") else (across, along)
 
     def aspect(self, rankdir: str) -> float:
         width, height = self.estimate(rankdir)
         return max(width, height) / max(min(width, height), 1e-9)
+
+    def fold(self, graph: graphviz.Digraph, rankdir: str) -> None:
+        """A long narrow graph set in columns, like a newspaper: its ranks are cut into
+        k runs placed side by side (rank r of every run on one line), k chosen so the
+        picture comes out about as long as wide."""
+        along, across = self.estimate(rankdir)
+        if rankdir in ("TB", "BT"):
+            along, across = across, along
+        along, across = max(along, across), min(along, across)
+        columns = max(2, math.ceil(math.sqrt(along / across / 1.5)))
+        layers = self._layers()
+        rows = math.ceil(len(layers) / columns)
+        for row in range(rows):
+            same = [node for column in range(columns)
+                    if column * rows + row < len(layers)
+                    for node in layers[column * rows + row][:1]]
+            if len(same) > 1:
+                with graph.subgraph() as line:
+                    line.attr(rank="same")
+                    for node in same:
+                        line.node(node)
 
     def best_rankdir(self) -> str:
         """Top to bottom unless left to right draws closer to a square."""
