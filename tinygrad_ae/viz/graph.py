@@ -180,6 +180,7 @@ class _ScopeTree:
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 MAX_ASPECT = 3.0
 """The most elongated picture :func:`draw_graph` draws by default (long side / short side)."""
+_COLLAPSE_ABOVE = 50   # drawn nodes: more than this and too elongated, modules collapse
 
 
 def draw_graph(
@@ -221,9 +222,10 @@ def draw_graph(
     Readable by default: ``rankdir`` None picks left-to-right or top-to-bottom from the
     graph's depth and breadth, whichever draws closer to a square; ``collapse`` None
     draws each top-level module as one node (its parameters and their gradients listed)
-    when the whole graph would still be more than ``MAX_ASPECT`` (3) times longer than
-    wide. ``collapse=True`` collapses every top-level module, ``False`` none, and a list
-    of scopes (``["encoder", "decoder.0"]``) exactly those. ``caption`` is written under
+    when a big graph (over 50 nodes) would still be more than ``MAX_ASPECT`` (3) times
+    longer than wide; a smaller one is set in side-by-side columns instead.
+    ``collapse=True`` collapses every top-level module, ``False`` none, and a list of
+    scopes (``["encoder", "decoder.0"]``) exactly those. ``caption`` is written under
     the picture (say there which samples the values are computed on).
 
     >>> from tinygrad_ae import Tensor
@@ -285,8 +287,10 @@ def draw_graph(
     else:
         drawing = build(set(collapse))
     direction = rankdir or drawing.best_rankdir()
+    # A big graph is collapsed into its modules; a small one keeps every tensor (the
+    # paper's network must show h, x̂1, x̂2 on the paths from w1) and is set in columns.
     if collapse is None and rankdir is None and top_level and (
-            drawing.aspect(direction) > MAX_ASPECT):
+            drawing.aspect(direction) > MAX_ASPECT and len(drawing.sizes) > _COLLAPSE_ABOVE):
         drawing = build(top_level)
         direction = drawing.best_rankdir()
 
