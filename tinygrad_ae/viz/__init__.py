@@ -1,4 +1,4 @@
-"""Pictures of the chain rule: draw_graph, draw_network, chain_rule, render.
+"""Pictures of the chain rule: draw_graph, draw_network, chain_rule, backward_steps, render.
 
 Layer: the top of the engine stack. Imports numpy, the ``graphviz`` package, and ``tensor``
 and ``engine`` of ours (each op's registry entry, from ``ops``, is reached through the tensor
@@ -15,8 +15,8 @@ needs ``dot``).
 
 Node ids are positions in :func:`tinygrad_ae.engine.topological_order`, never ``id()``:
 tensor number i is ``t<i>`` and the op that made it ``op<i>``, so one model always draws the
-same DOT text. A tensor without a ``name`` is shown by that id (``t7``), an unnamed constant
-number by its value (``3``). Every formula on an edge is the op's registered partial
+same DOT text. A tensor without a ``name`` is shown by that id (``t7``); an unnamed constant
+number is written on its op by its value (``÷ 3``). Every formula on an edge is the op's registered partial
 (``ops.Op.local_partial``) written in the tensors' own names: the op table is the one source
 of every formula a student sees.
 
