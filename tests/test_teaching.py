@@ -438,3 +438,8 @@ def test_the_loss_plot_is_drawn_by_matplotlib_with_a_marker_on_each_frame(page, 
     losses = [s.loss for s in live.snapshots if s.loss is not None]
     # SVG y grows downwards: a lower loss sits lower on the page (a larger y).
     assert np.argsort(ys).tolist() == np.argsort(-np.array(losses)).tolist()
+
+
+def test_the_graph_says_it_is_drawn_on_the_sample_only(run):
+    live, _, _ = run
+    assert f"on the {live.sample.shape[0]} sample rows only" in live.snapshots[0].graph.source

@@ -247,7 +247,11 @@ class LiveSnapshots:
                                  f"got {getattr(root, 'shape', type(root).__name__)}")
             graph = None
             if self.draw_graph:
-                options = {"names": model, **self.graph_options}
+                rows = self.sample.shape[0]
+                options = {"names": model,
+                           "caption": f"values and gradients on the {rows} sample "
+                                      f"row{'s' if rows != 1 else ''} only",
+                           **self.graph_options}
                 graph = self._picture(viz.draw_graph(root, **options))
         network = None
         if self.draw_network:

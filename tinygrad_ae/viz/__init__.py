@@ -16,9 +16,9 @@ needs ``dot``).
 Node ids are positions in :func:`tinygrad_ae.engine.topological_order`, never ``id()``:
 tensor number i is ``t<i>`` and the op that made it ``op<i>``, so one model always draws the
 same DOT text. A tensor without a ``name`` is shown by that id (``t7``); an unnamed constant
-number is written on its op by its value (``÷ 3``). Every formula on an edge is the op's registered partial
-(``ops.Op.local_partial``) written in the tensors' own names: the op table is the one source
-of every formula a student sees.
+number is written on its op by its value (``÷ 3``). Every formula on an edge is the op's
+registered partial (``ops.Op.local_partial``) written in the tensors' own names: the op
+table is the one source of every formula a student sees.
 
 >>> from tinygrad_ae import Tensor
 >>> w = Tensor(0.5, requires_grad=True, name="w")
