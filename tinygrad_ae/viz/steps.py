@@ -330,6 +330,7 @@ h1 { font-size: 20px; margin: 0 0 8px; }
 .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(18em, 2fr); gap: 12px; }
 .panel { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: 10px;
          overflow: auto; }
+#graph-view { max-height: calc(100vh - 120px); }
 #step-text { position: sticky; top: 64px; align-self: start; }
 table.arith { border-collapse: collapse; font-size: 14px; }
 table.arith td { padding: 3px 8px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
@@ -373,9 +374,13 @@ _SCRIPT = """
       mark("focus", "data-node", [step.focus]);
       mark("source", "data-node", step.sources);
       mark("flow", "data-edge", step.edges);
+      // Bring the step's tensor to the middle of the graph panel (the panel scrolls,
+      // the page does not).
       var focus = view.querySelector(".focus");
-      if (focus && focus.scrollIntoView && source !== "load") {
-        focus.scrollIntoView({ block: "center", inline: "center" });
+      if (focus && focus.getBoundingClientRect) {
+        var box = view.getBoundingClientRect(), where = focus.getBoundingClientRect();
+        view.scrollTop += (where.top + where.height / 2) - (box.top + box.height / 2);
+        view.scrollLeft += (where.left + where.width / 2) - (box.left + box.width / 2);
       }
     }
     document.body.setAttribute("data-step", String(n));
