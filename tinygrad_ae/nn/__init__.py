@@ -22,13 +22,20 @@ Random initialisation draws from one module-level generator, reseeded by
 
 from __future__ import annotations
 
+from . import init  # noqa: F401
+from .dropout import (  # noqa: F401
+    Dropout,
+    dropout,
+)
 from .layers import (  # noqa: F401
+    Flatten,
     Identity,
     Linear,
     ReLU,
     Sequential,
     Sigmoid,
     Tanh,
+    Unflatten,
 )
 from .losses import (  # noqa: F401
     mse_loss,
@@ -43,9 +50,14 @@ from .module import (  # noqa: F401
     manual_seed,
     resolve_rng,
 )
+from .normalization import (  # noqa: F401
+    BatchNorm1d,
+    LayerNorm,
+)
 
 __all__ = [
     'Module', 'Linear', 'Sequential', 'ReLU', 'Tanh', 'Sigmoid', 'Identity', 'mse_loss',
     'REDUCTIONS', 'manual_seed', 'resolve_rng', 'RngLike', 'StateDictError', 'ModelFileError',
-    'IncompatibleKeys',
+    'IncompatibleKeys', 'Dropout', 'dropout', 'Flatten', 'Unflatten', 'BatchNorm1d',
+    'LayerNorm', 'init',
 ]
