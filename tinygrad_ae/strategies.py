@@ -117,7 +117,12 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
     kind = op.kind
     if kind == "elementwise":
         input_shapes = draw(broadcastable_shapes(len(op.inputs)))
-        return [tensor(s, d) for s, d in zip(input_shapes, op.domain)], {}
+        return ([tensor(s, d) for s, d in zip(input_shapes, op.domain)],
+                draw(_params(op, op.param_names)))
+    if kind == "softmax":
+        shape = draw(shapes(min_dims=1))
+        axis = draw(st.integers(-len(shape), len(shape) - 1)) % len(shape)
+        return [tensor(shape, op.domain[0])], {"axis": axis}
     if kind == "pow_scalar":
         exponent = draw(st.sampled_from([2, 3, 0.5, -1, 1.5, -0.5]))
         return [tensor(draw(shapes()), op.domain[0])], {"exponent": exponent}
@@ -168,6 +173,25 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
         return [tensor(draw(shapes()), op.domain[0])], {"dtype": np.dtype(dtype)}
     raise NotImplementedError(f"op_inputs: no strategy for ops of kind {kind!r} "
                               f"(op {op.name!r}); add a case in tinygrad_ae/strategies.py")
+
+
+# Values for the parameters of elementwise ops, by name. Kinks and jumps (softplus's
+# threshold, clip's bounds) sit at odd values that the drawn inputs do not hit.
+_PARAMETERS: dict[str, st.SearchStrategy[Any]] = {
+    "negative_slope": st.sampled_from([0.01, 0.2, 1.5]),
+    "alpha": st.sampled_from([1.0, 0.5, 2.0]),
+    "approximate": st.sampled_from(["none", "tanh"]),
+    "beta": st.sampled_from([1.0, 0.5, 2.0]),
+    "threshold": st.sampled_from([20.0, 1.37]),
+}
+
+
+def _params(op: _ops.Op, names: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    unknown = [name for name in names if name not in _PARAMETERS]
+    if unknown:
+        raise NotImplementedError(f"op_inputs: no strategy for the parameters {unknown} of op "
+                                  f"{op.name!r}; add them in tinygrad_ae/strategies.py")
+    return st.fixed_dictionaries({name: _PARAMETERS[name] for name in names})
 
 
 @st.composite

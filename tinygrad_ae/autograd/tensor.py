@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from tinygrad_ae.autograd.tensor_methods import TensorMethods
+
 if TYPE_CHECKING:
     from tinygrad_ae.autograd.ops import Op
 
@@ -71,7 +73,7 @@ def _as_float_array(data: Any, dtype: Any = None) -> np.ndarray:
         ) from None
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it, for reverse-mode
     differentiation.
 
@@ -418,3 +420,6 @@ from tinygrad_ae.autograd import engine as _engine  # noqa: E402
 from tinygrad_ae.autograd import ops as _ops  # noqa: E402
 from tinygrad_ae.autograd.ops._core import binary as _binary  # noqa: E402
 from tinygrad_ae.autograd.ops._core import unary as _unary  # noqa: E402
+from tinygrad_ae.autograd.tensor_methods import _bind  # noqa: E402
+
+_bind(_ops, Tensor)

@@ -39,6 +39,7 @@ from ._core import (  # noqa: F401
     _CONSTANTS,
     AWAY_FROM_ZERO,
     DISTINCT,
+    INTERLEAVED,
     NONZERO,
     POSITIVE,
     REALS,
@@ -53,6 +54,16 @@ from ._core import (  # noqa: F401
     op,
     unary,
     value,
+)
+from .activations import (  # noqa: F401
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    normal_cdf,
+    silu,
+    softmax,
+    softplus,
 )
 from .arithmetic import (  # noqa: F401
     _matmul_vjp_with_vectors,
@@ -76,6 +87,7 @@ from .elementwise import (  # noqa: F401
     tanh,
 )
 from .reductions import (  # noqa: F401
+    logsumexp,
     max,
     sum,
 )
@@ -93,4 +105,6 @@ __all__ = [
     'AWAY_FROM_ZERO', 'DISTINCT', 'add', 'sub', 'mul', 'div', 'neg', 'pow', 'pow_scalar',
     'matmul', 'linear', 'sum', 'max', 'exp', 'log', 'sqrt', 'abs', 'relu', 'tanh', 'sigmoid',
     'reshape', 'transpose', 'getitem', 'broadcast_to', 'index_add', 'astype',
+    'INTERLEAVED', 'logsumexp', 'leaky_relu', 'elu', 'gelu', 'normal_cdf', 'softplus', 'silu',
+    'softmax', 'log_softmax',
 ]

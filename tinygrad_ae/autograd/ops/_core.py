@@ -18,6 +18,7 @@ POSITIVE = "positive"              # log, sqrt, the base of a real power
 NONZERO = "nonzero"                # a divisor
 AWAY_FROM_ZERO = "away_from_zero"  # the kink of abs and relu
 DISTINCT = "distinct"              # max: no ties, so the derivative exists
+INTERLEAVED = "interleaved"        # maximum's second input: between DISTINCT's grid, no ties
 
 REGISTRY: dict[str, Op] = {}
 
@@ -38,10 +39,10 @@ class Op:
     def __init__(self, name: str, forward: Callable[..., Any], domain: tuple[str, ...],
                  partial: tuple[Any, ...], kind: str) -> None:
         signature = inspect.signature(forward)
-        self.inputs = tuple(
-            p.name for p in signature.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        )
+        self.inputs = _input_names(forward)
+        # A variadic op (``def concatenate(*xs, axis)``) takes any number of tensors; its
+        # one domain and one partial apply to each of them.
+        self.variadic = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
         self.param_names = tuple(
             p.name for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY
         )
@@ -92,7 +93,7 @@ class Op:
 
     def local_partial(self, index: int, names: dict[str, str]) -> str:
         """The symbolic ∂out/∂input[index], with the placeholders filled from ``names``."""
-        template = self.partial[index]
+        template = self.partial[min(index, len(self.partial) - 1) if self.variadic else index]
         if callable(template):
             return str(template(names))
         return str(template).format(**names)
@@ -105,10 +106,7 @@ def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
        kind: str = "elementwise") -> Callable[[Callable[..., Any]], Op]:
     """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``."""
     def register(forward: Callable[..., Any]) -> Op:
-        n_inputs = len([
-            p for p in inspect.signature(forward).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ])
+        n_inputs = len(_input_names(forward))
         domains = (domain,) * n_inputs if isinstance(domain, str) else tuple(domain)
         partials = (partial,) * n_inputs if not isinstance(partial, tuple) else partial
         entry = Op(name, forward, domains, partials, kind)
@@ -117,6 +115,15 @@ def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
         REGISTRY[name] = entry
         return entry
     return register
+
+
+def _input_names(forward: Callable[..., Any]) -> tuple[str, ...]:
+    """The names of the tensor inputs of ``forward``: its positional parameters (a
+    ``*xs`` counts as one)."""
+    return tuple(
+        p.name for p in inspect.signature(forward).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    )
 
 
 def all_ops() -> list[Op]:

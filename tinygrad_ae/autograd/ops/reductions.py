@@ -1,4 +1,4 @@
-"""Reductions: sum and max over axes.
+"""Reductions: sum, max, min, prod, var and logsumexp over axes.
 """
 
 from __future__ import annotations
@@ -6,6 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import DISTINCT, _keepdims_shape, op, value
+from .elementwise import exp
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape left after reducing ``axis`` without keepdims."""
+    return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
+
 
 # --- reductions ------------------------------------------------------------------------
 
@@ -35,3 +42,24 @@ def _(g, out, x, axis, keepdims):
     is_max = value(x) == value(out).reshape(kept)
     share = is_max / is_max.sum(axis=axis, keepdims=True)
     return (g.reshape(kept) * share.astype(value(x).dtype),)
+
+
+@op("logsumexp", partial="softmax({x})", kind="reduce")
+def logsumexp(x, *, axis, keepdims):
+    """out = ln Σ eˣ over ``axis``;  ∂out/∂x = eˣ⁻ᵒᵘᵗ = softmax(x).
+
+    Computed as m + ln Σ e^(x − m) with m the maximum, so no exponent is positive: exact
+    for inputs of any size. A slice of −inf gives −inf, as in PyTorch."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # an all −inf (or +inf) slice: shift by nothing
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = out.reshape(_reduced_shape(x.shape, axis))
+    return out.astype(x.dtype, copy=False)
+
+
+@logsumexp.vjp
+def _(g, out, x, axis, keepdims):
+    kept = _keepdims_shape(x.shape, axis)
+    return (g.reshape(kept) * exp(x - out.reshape(kept)),)
