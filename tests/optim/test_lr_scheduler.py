@@ -173,3 +173,16 @@ def test_plateau_accepts_a_one_element_tensor_and_warns_nothing():
         warnings.simplefilter("error")
         schedule.step(Tensor(0.5))
     assert schedule.best == 0.5
+
+
+def test_a_schedule_saved_at_a_zero_rate_loads():
+    opt, schedule = _ours("CosineAnnealingLR", dict(T_max=4))
+    for _ in range(4):
+        schedule.step()
+    assert schedule.get_last_lr() == [0.0, 0.0]           # the bottom of the cosine
+    fresh, other = _ours("CosineAnnealingLR", dict(T_max=4))
+    fresh.load_state_dict(opt.state_dict())
+    other.load_state_dict(schedule.state_dict())
+    other.step()
+    schedule.step()
+    assert other.get_last_lr() == schedule.get_last_lr() and schedule.get_last_lr()[0] > 0

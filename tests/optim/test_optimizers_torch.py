@@ -168,7 +168,7 @@ def _trained_sgd():
     (lambda sd: sd["param_groups"][0].pop("momentum"), r"missing hyperparameters \['momentum'\]"),
     (lambda sd: sd["param_groups"][0].update(betas=(0.9, 0.99)),
      r"unexpected \['betas'\]"),
-    (lambda sd: sd["param_groups"][0].update(lr=-1.0), r"lr must be in \(0, ∞\)"),
+    (lambda sd: sd["param_groups"][0].update(lr=-1.0), r"lr must be in \[0, ∞\)"),
     (lambda sd: sd["param_groups"][0].update(params=[0]), "holds 1 parameters in the state "
                                                           "dict but 2"),
     (lambda sd: sd["state"][0].update(momentum_buffer=np.zeros(3)),

@@ -290,7 +290,11 @@ unchanged:
                                 f"{', '.join(self.defaults)}")
                 continue
             try:
-                group = self._check_group({key: saved[key] for key in keys})
+                # A schedule may have brought lr to 0 (cosine annealing to eta_min=0): the
+                # constructor refuses that, a saved state may hold it.
+                lr = _check_number(name, "lr", saved["lr"], 0.0)
+                group = self._check_group({**{key: saved[key] for key in keys}, "lr": 1.0})
+                group["lr"] = lr
             except (TypeError, ValueError) as error:
                 problems.append(f"param_groups[{k}]: {error}")
                 continue
