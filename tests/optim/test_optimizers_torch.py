@@ -50,13 +50,17 @@ def _gradients(dtype=np.float64) -> list[list[np.ndarray]]:
 
 
 def _groups(params, settings, second_lr):
-    """Two parameter groups: the second overrides the learning rate."""
+    """Two parameter groups (the second overrides the learning rate), or with
+    ``second_lr=None`` one group: Adam and AdamW then step all parameters at once."""
+    if second_lr is None:
+        return list(params)
     return [{"params": [params[0]]}, {"params": [params[1]], "lr": second_lr}]
 
 
-def _run_ours(name, settings, values, grads, start=0, stop=N_STEPS, opt=None, params=None):
+def _run_ours(name, settings, values, grads, start=0, stop=N_STEPS, opt=None, params=None,
+              second_lr=0.02):
     params = params or [Tensor(v.copy(), requires_grad=True) for v in values]
-    opt = opt or getattr(optim, name)(_groups(params, settings, 0.02), **settings)
+    opt = opt or getattr(optim, name)(_groups(params, settings, second_lr), **settings)
     trajectory = []
     for step_grads in grads[start:stop]:
         opt.zero_grad()
@@ -67,9 +71,9 @@ def _run_ours(name, settings, values, grads, start=0, stop=N_STEPS, opt=None, pa
     return trajectory, opt, params
 
 
-def _run_torch(torch, name, settings, values, grads):
+def _run_torch(torch, name, settings, values, grads, second_lr=0.02):
     params = [torch.nn.Parameter(torch.tensor(v)) for v in values]
-    opt = getattr(torch.optim, name)(_groups(params, settings, 0.02), **settings)
+    opt = getattr(torch.optim, name)(_groups(params, settings, second_lr), **settings)
     trajectory = []
     for step_grads in grads:
         opt.zero_grad()
@@ -80,12 +84,13 @@ def _run_torch(torch, name, settings, values, grads):
     return trajectory, opt
 
 
+@pytest.mark.parametrize("second_lr", [0.02, None], ids=["two-groups", "one-group"])
 @pytest.mark.parametrize(("name", "settings"), CASES.values(), ids=CASES.keys())
-def test_twenty_steps_match_pytorch_with_two_parameter_groups(name, settings):
+def test_twenty_steps_match_pytorch(name, settings, second_lr):
     torch = pytest.importorskip("torch")
     values, grads = _initial_values(), _gradients()
-    ours, _, _ = _run_ours(name, settings, values, grads)
-    theirs, _ = _run_torch(torch, name, settings, values, grads)
+    ours, _, _ = _run_ours(name, settings, values, grads, second_lr=second_lr)
+    theirs, _ = _run_torch(torch, name, settings, values, grads, second_lr=second_lr)
     for step, (got, expected) in enumerate(zip(ours, theirs), start=1):
         for k, (a, b) in enumerate(zip(got, expected)):
             np.testing.assert_allclose(a, b, rtol=TORCH_RTOL, atol=TORCH_ATOL,
@@ -103,15 +108,17 @@ def test_float32_stays_float32_and_matches_pytorch(name, settings):
         np.testing.assert_allclose(got, expected, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
 
 
+@pytest.mark.parametrize("second_lr", [0.02, None], ids=["two-groups", "one-group"])
 @pytest.mark.parametrize(("name", "settings"), CASES.values(), ids=CASES.keys())
-def test_state_dict_round_trip_resumes_exactly(name, settings):
+def test_state_dict_round_trip_resumes_exactly(name, settings, second_lr):
     values, grads = _initial_values(), _gradients()
-    straight, _, _ = _run_ours(name, settings, values, grads)
-    _, first, params = _run_ours(name, settings, values, grads, stop=10)
+    straight, _, _ = _run_ours(name, settings, values, grads, second_lr=second_lr)
+    _, first, params = _run_ours(name, settings, values, grads, stop=10, second_lr=second_lr)
     saved = first.state_dict()
     # A fresh optimizer on copies of the parameters, given the saved state.
     resumed_params = [Tensor(p.data.copy(), requires_grad=True) for p in params]
-    fresh = getattr(optim, name)(_groups(resumed_params, settings, 0.5), **settings)
+    fresh = getattr(optim, name)(_groups(resumed_params, settings, second_lr and 0.5),
+                                 **settings)
     fresh.load_state_dict(saved)
     assert [g["lr"] for g in fresh.param_groups] == [g["lr"] for g in first.param_groups]
     resumed, _, _ = _run_ours(name, settings, values, grads, start=10, opt=fresh,

@@ -186,13 +186,6 @@ class Optimizer:
                     yield group, i, p, p.grad
                 i += 1
 
-    def _decayed_gradients(self, decay: float) -> Iterator[tuple[int, Tensor, np.ndarray]]:
-        """(index, parameter, gradient) for every parameter that has a gradient, with the
-        L2 term ``decay · p`` added as PyTorch does (a new array; ``.grad`` is untouched).
-        One decay for all groups; kept for code written against the single-group API."""
-        for _, i, p, g in self._groups_with_gradients():
-            yield i, p, (g + decay * p.data if decay else g)
-
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: ``grad = None`` (PyTorch's default), or with
         ``set_to_none=False`` fill existing gradients with zeros.
