@@ -270,3 +270,35 @@ def test_a_classifier_trains_with_cross_entropy_and_adamw():
     model.eval()
     accuracy = (model(Tensor(X)).data.argmax(axis=1) == y).mean()
     assert accuracy > 0.95
+
+
+LOSS_MODULES = {
+    "mse": ("MSELoss", dict(), "regression"),
+    "l1-sum": ("L1Loss", dict(reduction="sum"), "regression"),
+    "huber": ("HuberLoss", dict(delta=0.7), "regression"),
+    "bce": ("BCELoss", dict(), "probabilities"),
+    "bce-logits": ("BCEWithLogitsLoss", dict(pos_weight=np.full(5, 2.0)), "binary"),
+    "nll": ("NLLLoss", dict(ignore_index=1), "log-probabilities"),
+    "cross-entropy": ("CrossEntropyLoss", dict(label_smoothing=0.1), "indices"),
+}
+
+
+@pytest.mark.parametrize(("name", "settings", "kind"), LOSS_MODULES.values(),
+                         ids=LOSS_MODULES.keys())
+def test_loss_modules_match_pytorchs(name, settings, kind):
+    torch = pytest.importorskip("torch")
+    x = _inputs((4, 5))
+    if kind == "regression":
+        target = _inputs((4, 5), seed=2)
+    elif kind == "probabilities":
+        x, target = 1 / (1 + np.exp(-x)), 1 / (1 + np.exp(-_inputs((4, 5), seed=2)))
+    elif kind == "binary":
+        target = (_inputs((4, 5), seed=2) > 0).astype(float)
+    else:
+        target = _targets("indices", (4, 5))
+        if kind == "log-probabilities":
+            x = np.log(_targets("probabilities", (4, 5)))
+    torch_settings = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v
+                      for k, v in settings.items()}
+    _check(torch, getattr(nn, name)(**settings), getattr(torch.nn, name)(**torch_settings),
+           [x, target])

@@ -49,6 +49,13 @@ from .layers import (  # noqa: F401
 )
 from .losses import (  # noqa: F401
     TORCH_REDUCTIONS,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -79,7 +86,8 @@ __all__ = [
     'LayerNorm', 'init', 'LeakyReLU', 'ELU', 'GELU', 'Softplus', 'SiLU', 'Softmax',
     'LogSoftmax', 'cross_entropy', 'nll_loss', 'binary_cross_entropy',
     'binary_cross_entropy_with_logits', 'l1_loss', 'huber_loss', 'TORCH_REDUCTIONS',
-    'functional',
+    'functional', 'MSELoss', 'L1Loss', 'HuberLoss', 'BCELoss', 'BCEWithLogitsLoss',
+    'NLLLoss', 'CrossEntropyLoss',
 ]
 
 from . import functional  # noqa: E402, F401  (after the names it gathers)

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinygrad_ae.autograd.tensor import ArrayLike, Tensor
 
-from .module import REDUCTIONS, _as_tensor
+from .module import REDUCTIONS, Module, _as_tensor
 
 
 def mse_loss(x_hat: ArrayLike, x: ArrayLike, reduction: str = "paper") -> Tensor:
@@ -308,3 +308,145 @@ def _cross_entropy(owner: str, x: Tensor, target: ArrayLike, weight: ArrayLike |
         return loss.sum()
     total_weight = float((one_hot * class_weight * kept_axis).sum())
     return loss.sum() / total_weight
+
+
+# --- the same losses as modules ----------------------------------------------------------
+class _Loss(Module):
+    """A loss as a module: its settings fixed at construction, ``forward(input, target)``."""
+
+    reduction: str
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """:func:`mse_loss` as a module, with PyTorch's default ``reduction="mean"`` (the
+    function's default is the paper's ``"paper"``).
+
+    >>> MSELoss()(Tensor([1.0, 3.0]), np.array([0.0, 0.0])).item()
+    5.0
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"MSELoss: reduction must be one of "
+                             f"{', '.join(repr(r) for r in REDUCTIONS)}, got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    """:func:`l1_loss` as a module.
+
+    >>> L1Loss()(Tensor([1.0, -3.0]), np.zeros(2)).item()
+    2.0
+    """
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_reduction("L1Loss", reduction)
+        self.reduction = reduction
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_Loss):
+    """:func:`huber_loss` as a module.
+
+    >>> HuberLoss(delta=2.0)(Tensor([3.0]), np.zeros(1)).item()     # 2 · (3 − 1)
+    4.0
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__()
+        _check_reduction("HuberLoss", reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be > 0, got {delta!r}")
+        self.reduction, self.delta = reduction, float(delta)
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return huber_loss(input, target, self.reduction, self.delta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
+
+class BCELoss(_Loss):
+    """:func:`binary_cross_entropy` as a module (``weight``: a constant per element).
+
+    >>> round(BCELoss()(Tensor([0.5]), np.ones(1)).item(), 6)
+    0.693147
+    """
+
+    def __init__(self, weight: ArrayLike | None = None, reduction: str = "mean") -> None:
+        super().__init__()
+        _check_reduction("BCELoss", reduction)
+        self.weight, self.reduction = weight, reduction
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """:func:`binary_cross_entropy_with_logits` as a module.
+
+    >>> BCEWithLogitsLoss()(Tensor([-1000.0]), np.ones(1)).item()
+    1000.0
+    """
+
+    def __init__(self, weight: ArrayLike | None = None, reduction: str = "mean",
+                 pos_weight: ArrayLike | None = None) -> None:
+        super().__init__()
+        _check_reduction("BCEWithLogitsLoss", reduction)
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                self.pos_weight)
+
+
+class NLLLoss(_Loss):
+    """:func:`nll_loss` as a module.
+
+    >>> NLLLoss()(Tensor([[-1.0, -2.0]]), np.array([1])).item()
+    2.0
+    """
+
+    def __init__(self, weight: ArrayLike | None = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__()
+        _check_reduction("NLLLoss", reduction)
+        self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """:func:`cross_entropy` as a module: logits and class indices (or probabilities).
+
+    >>> round(CrossEntropyLoss()(Tensor([[0.0, 0.0]]), np.array([0])).item(), 6)   # ln 2
+    0.693147
+    """
+
+    def __init__(self, weight: ArrayLike | None = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        _check_reduction("CrossEntropyLoss", reduction)
+        if isinstance(label_smoothing, bool) or not 0 <= label_smoothing <= 1:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
+                             f"{label_smoothing!r}")
+        self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+        self.label_smoothing = float(label_smoothing)
+
+    def forward(self, input: ArrayLike, target: ArrayLike) -> Tensor:
+        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
+                             self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
