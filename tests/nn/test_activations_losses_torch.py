@@ -302,3 +302,13 @@ def test_loss_modules_match_pytorchs(name, settings, kind):
                       for k, v in settings.items()}
     _check(torch, getattr(nn, name)(**settings), getattr(torch.nn, name)(**torch_settings),
            [x, target])
+
+
+@pytest.mark.parametrize("loss", [F.l1_loss, F.huber_loss, F.binary_cross_entropy,
+                                  F.binary_cross_entropy_with_logits, F.cross_entropy],
+                         ids=lambda f: f.__name__)
+def test_float32_inputs_stay_float32_with_float64_numpy_targets(loss):
+    x = Tensor(np.full((3, 4), 0.25, dtype=np.float32), requires_grad=True)
+    out = loss(x, np.full((3, 4), 0.5))              # numpy's default float64 target
+    out.backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32

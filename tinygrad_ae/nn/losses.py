@@ -75,12 +75,20 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _pair(owner: str, input: ArrayLike, target: ArrayLike) -> tuple[Tensor, Tensor]:
-    """Both as Tensors of one shape (PyTorch's elementwise losses do not broadcast here)."""
-    prediction, truth = _as_tensor(input), _as_tensor(target)
+    """Both as Tensors of one shape (PyTorch's elementwise losses do not broadcast here).
+    A target that is not a Tensor is data: it takes the input's dtype (float32 stays)."""
+    prediction = _as_tensor(input)
+    truth = _target_tensor(target, prediction.dtype)
     if prediction.shape != truth.shape:
         raise ValueError(f"{owner}: input has shape {prediction.shape} but target has shape "
                          f"{truth.shape}; they must match")
     return prediction, truth
+
+
+def _target_tensor(target: ArrayLike, dtype: Any) -> Tensor:
+    if isinstance(target, Tensor):
+        return target
+    return Tensor(np.asarray(target, dtype=dtype))
 
 
 def _weight_like(owner: str, weight: ArrayLike | None, shape: tuple[int, ...],
@@ -280,7 +288,7 @@ def _cross_entropy(owner: str, x: Tensor, target: ArrayLike, weight: ArrayLike |
     target_shape = getattr(target, "shape", np.shape(target))
     if not log_probabilities and tuple(target_shape) == x.shape:
         # Probabilities: smoothing moves them toward uniform; a Tensor target keeps its graph.
-        t = _as_tensor(target)
+        t = _target_tensor(target, x.dtype)
         if smoothing:
             t = t * (1.0 - smoothing) + smoothing / n_classes
         per_class = log_p * t if w is None else log_p * t * w
