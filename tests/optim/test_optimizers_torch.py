@@ -279,3 +279,21 @@ def test_reprs_list_every_group():
         "Adagrad(\n  group 0: lr=0.01, lr_decay=0, weight_decay=0, "
         "initial_accumulator_value=0, eps=1e-10\n  group 1: lr=0.5, lr_decay=0, "
         "weight_decay=0, initial_accumulator_value=0, eps=1e-10\n)")
+
+
+def test_a_subclass_written_against_0_1_still_works():
+    class SignDescent(optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, lr)             # 0.1's signature: (params, lr)
+
+        def step(self):
+            for p in self.params:
+                if p.grad is not None:
+                    p.data -= self.lr * np.sign(p.grad)
+
+    w = Tensor(np.array([1.0, -1.0]), requires_grad=True)
+    opt = SignDescent([w], lr=0.5)
+    w.grad = np.array([3.0, -0.1])
+    opt.step()
+    assert w.data.tolist() == [0.5, -0.5]
+    assert opt.state_dict() == {"state": {}, "param_groups": [{"lr": 0.5, "params": [0]}]}

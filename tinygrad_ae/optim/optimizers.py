@@ -86,6 +86,9 @@ class Optimizer:
     State (moment estimates, momentum buffers, step counts) is kept per parameter, in the
     order the groups list them; ``state_dict()`` exports it in PyTorch's layout.
 
+    A subclass passes its default hyperparameters as a dict (PyTorch's signature), or just
+    the learning rate as 0.1's subclasses do, and defines ``step()``.
+
     >>> w = Tensor([1.0, 2.0], requires_grad=True)
     >>> opt = SGD([w], lr=0.1)
     >>> (w * w).sum().backward()
@@ -99,8 +102,10 @@ class Optimizer:
 
     lr = _GroupSetting()
 
-    def __init__(self, params: ParamsLike, defaults: Mapping[str, Any]) -> None:
+    def __init__(self, params: ParamsLike, defaults: Mapping[str, Any] | float) -> None:
         name = type(self).__name__
+        if not isinstance(defaults, Mapping):  # 0.1's signature: Optimizer(params, lr)
+            defaults = {"lr": defaults}
         if isinstance(params, Module):
             raise TypeError(f"{name}: pass model.parameters(), not the model itself")
         if isinstance(params, Tensor):
