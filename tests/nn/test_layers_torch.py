@@ -367,3 +367,37 @@ def test_module_zero_grad_can_fill_zeros():
     layer(Tensor([[1.0, 2.0]])).sum().backward()
     layer.zero_grad(set_to_none=False)
     assert layer.weight.grad is not None and not layer.weight.grad.any()
+
+
+@pytest.mark.parametrize(("call", "error", "pattern"), [
+    (lambda: nn.BatchNorm1d(0), ValueError, "BatchNorm1d: num_features must be a positive "
+                                            "integer, got 0"),
+    (lambda: nn.BatchNorm1d(3, eps=0), ValueError, "BatchNorm1d: eps must be > 0"),
+    (lambda: nn.BatchNorm1d(3, momentum=1.5), ValueError,
+     r"momentum must be in \[0, 1\] or None"),
+    (lambda: nn.LayerNorm(()), ValueError, "normalized_shape must name at least one axis"),
+    (lambda: nn.LayerNorm(3, eps=-1), ValueError, "LayerNorm: eps must be > 0"),
+    (lambda: nn.Unflatten(3, (2, 2))(Tensor(np.ones((2, 4)))), ValueError,
+     r"dim 3 is out of range for an input of shape \(2, 4\)"),
+    (lambda: nn.Unflatten(1, (3, -1))(Tensor(np.ones((2, 4)))), ValueError,
+     r"axis 1 of the input has size 4, which cannot be split into \(3, -1\)"),
+    (lambda: init.kaiming_normal_(Tensor(np.empty((0, 3))), mode="fan_out"), ValueError,
+     r"cannot initialise a tensor with a zero fan_out \(shape \(0, 3\)\)"),
+    (lambda: init.normal_(Tensor(np.empty(2)), std=-1), ValueError, "std must be >= 0"),
+    (lambda: init.calculate_gain("leaky_relu", "steep"), ValueError,
+     "the leaky_relu slope must be a number"),
+    (lambda: nn.Module().register_buffer("not a name", np.zeros(1)), ValueError,
+     "the name must be an identifier"),
+    (lambda: nn.dropout(Tensor(np.ones(2)), p=-0.1), ValueError,
+     r"dropout: p must be a probability in \[0, 1\]"),
+], ids=lambda value: None)
+def test_more_errors_in_the_users_terms(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_init_refuses_integer_tensors_by_name():
+    t = Tensor(np.zeros(2))
+    t.data = np.zeros(2, dtype=np.int64)            # only reachable by assigning .data
+    with pytest.raises(TypeError, match="zeros_: can only fill floating-point tensors"):
+        init.zeros_(t)
