@@ -297,3 +297,16 @@ def test_a_subclass_written_against_0_1_still_works():
     opt.step()
     assert w.data.tolist() == [0.5, -0.5]
     assert opt.state_dict() == {"state": {}, "param_groups": [{"lr": 0.5, "params": [0]}]}
+
+
+@pytest.mark.parametrize("step", [2.5, -1, "many", float("nan")])
+def test_a_bad_step_count_is_refused(step):
+    w = Tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = np.ones(2)
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][0]["step"] = step
+    with pytest.raises(StateDictError, match=r"state\[0\]\['step'\] must be a whole number"):
+        opt.load_state_dict(saved)
+    assert opt.state_dict()["state"][0]["step"] == 1

@@ -313,11 +313,15 @@ unchanged:
                     problems.append(f"state[{index}]: unexpected key {key!r}; {name} keeps "
                                     f"{', '.join(fields)}")
                 elif fields[key] == "_steps":
-                    step = float(np.asarray(value))
+                    try:
+                        step = float(np.asarray(value))
+                    except (TypeError, ValueError):
+                        step = math.nan
                     if not (step >= 0 and step == int(step)):
                         problems.append(f"state[{index}]['step'] must be a whole number >= 0, "
                                         f"got {value!r}")
-                    arrays[index, key] = int(step)
+                    else:
+                        arrays[index, key] = int(step)
                 else:
                     array = np.asarray(value)
                     if array.shape != param.shape:
