@@ -182,7 +182,10 @@ def _trained_sgd():
      r"state\[0\]\['momentum_buffer'\] has shape \(3,\) but the parameter has shape \(3, 4\)"),
     (lambda sd: sd["state"].update({5: {}}), "state for parameter 5"),
     (lambda sd: sd["state"][1].update(exp_avg=np.zeros(4)), "unexpected key 'exp_avg'"),
-], ids=["groups", "missing", "unexpected", "bad-value", "sizes", "shape", "index", "key"])
+    (lambda sd: sd["state"].update({0: [1.0]}), r"state\[0\] is a list, not a dict"),
+    (lambda sd: sd["param_groups"].__setitem__(0, 0.1), r"param_groups\[0\] is a float"),
+], ids=["groups", "missing", "unexpected", "bad-value", "sizes", "shape", "index", "key",
+        "state-entry", "group-entry"])
 def test_mismatched_state_dicts_are_refused_and_change_nothing(change, pattern):
     opt = _trained_sgd()
     before = opt.state_dict()

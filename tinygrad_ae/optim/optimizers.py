@@ -275,6 +275,9 @@ unchanged:
             problems.append(f"the state dict has {len(saved_groups)} parameter groups but the "
                             f"optimizer has {len(self.param_groups)}")
         for k, (saved, ours) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, Mapping):
+                problems.append(f"param_groups[{k}] is a {type(saved).__name__}, not a dict")
+                continue
             size = len(saved.get("params", ()))
             if size != len(ours["params"]):
                 problems.append(f"param_groups[{k}] holds {size} parameters in the state "
@@ -308,6 +311,9 @@ unchanged:
                 continue
             index = int(raw_index)
             param = self.params[index]
+            if not isinstance(entry, Mapping):
+                problems.append(f"state[{index}] is a {type(entry).__name__}, not a dict")
+                continue
             for key, value in entry.items():
                 if key not in fields:
                     problems.append(f"state[{index}]: unexpected key {key!r}; {name} keeps "
