@@ -37,7 +37,7 @@ class Op:
     """One differentiable operation: forward, vjp, domain and symbolic partial."""
 
     def __init__(self, name: str, forward: Callable[..., Any], domain: tuple[str, ...],
-                 partial: tuple[Any, ...], kind: str) -> None:
+                 partial: tuple[Any, ...], kind: str, saves_values: bool = True) -> None:
         signature = inspect.signature(forward)
         self.inputs = _input_names(forward)
         # A variadic op (``def concatenate(*xs, axis)``) takes any number of tensors; its
@@ -55,6 +55,9 @@ class Op:
         self.domain = domain
         self.partial = partial
         self.kind = kind
+        # False when the vjp reads no value of the inputs or the output (only shapes and
+        # parameters): changing them in place afterwards cannot spoil its gradient.
+        self.saves_values = saves_values
         self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
         # NOTE: True only for ops whose vjp broadcasts g with numpy's rules (see the top).
@@ -103,13 +106,14 @@ class Op:
 
 
 def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
-       kind: str = "elementwise") -> Callable[[Callable[..., Any]], Op]:
+       kind: str = "elementwise", saves_values: bool = True
+       ) -> Callable[[Callable[..., Any]], Op]:
     """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``."""
     def register(forward: Callable[..., Any]) -> Op:
         n_inputs = len(_input_names(forward))
         domains = (domain,) * n_inputs if isinstance(domain, str) else tuple(domain)
         partials = (partial,) * n_inputs if not isinstance(partial, tuple) else partial
-        entry = Op(name, forward, domains, partials, kind)
+        entry = Op(name, forward, domains, partials, kind, saves_values)
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
         REGISTRY[name] = entry
@@ -208,6 +212,7 @@ def _output(entry: Op, data: Any, inputs: tuple[Tensor, ...],
         out._op = entry
         out._parents = inputs
         out._params = params
+        out._stamp = STATE.mutations
     else:
         out.requires_grad = False
         out._op = None
