@@ -28,6 +28,8 @@ CASES = {
     "adam-decay": ("Adam", dict(lr=0.01, betas=(0.8, 0.9), weight_decay=0.1)),
     "adamw": ("AdamW", dict()),
     "adamw-strong": ("AdamW", dict(lr=0.05, weight_decay=0.5, eps=1e-6)),
+    "adam-amsgrad": ("Adam", dict(lr=0.05, betas=(0.5, 0.9), amsgrad=True)),
+    "adamw-amsgrad-decay": ("AdamW", dict(lr=0.02, weight_decay=0.1, amsgrad=True)),
     "rmsprop": ("RMSprop", dict()),
     "rmsprop-momentum-decay": ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5,
                                                weight_decay=0.1)),
@@ -278,6 +280,8 @@ def test_reprs_list_every_group():
     a, b = (Tensor(np.ones(2), requires_grad=True) for _ in range(2))
     assert repr(optim.AdamW([a])) == (
         "AdamW(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01)")
+    assert repr(optim.Adam([a], amsgrad=True)) == (
+        "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=True)")
     assert repr(optim.Adagrad([{"params": [a]}, {"params": [b], "lr": 0.5}])) == (
         "Adagrad(\n  group 0: lr=0.01, lr_decay=0, weight_decay=0, "
         "initial_accumulator_value=0, eps=1e-10\n  group 1: lr=0.5, lr_decay=0, "

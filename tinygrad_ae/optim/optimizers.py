@@ -352,9 +352,13 @@ unchanged:
             setattr(self, attribute, [self._initial_state(attribute, p) for p in self.params])
 
     # --- printing -------------------------------------------------------------------------
+    _SHOWN_WHEN_ON: ClassVar[tuple[str, ...]] = ()
+    """Switches that the repr names only when they are on (added after 0.1's reprs)."""
+
     def __repr__(self) -> str:
         def settings(group: ParamGroup) -> str:
-            return ", ".join(f"{key}={_format(group[key])}" for key in self.defaults)
+            return ", ".join(f"{key}={_format(group[key])}" for key in self.defaults
+                             if key not in self._SHOWN_WHEN_ON or group[key])
         if len(self.param_groups) == 1:
             return f"{type(self).__name__}({settings(self.param_groups[0])})"
         lines = [f"  group {k}: {settings(g)}" for k, g in enumerate(self.param_groups)]
@@ -439,6 +443,8 @@ class Adam(Optimizer):
         p ← p − lr · m̂ / (√v̂ + eps)
 
     with m = v = 0 before the first step. The first step moves every entry by about lr.
+    With ``amsgrad=True`` (Reddi et al.) the denominator uses the largest v so far,
+    v_max ← max(v_max, v), in place of v, so the step size never grows back.
 
     >>> w = Tensor([1.0, -3.0], requires_grad=True)
     >>> opt = Adam([w], lr=0.1)
@@ -447,19 +453,24 @@ class Adam(Optimizer):
     array([ 0.9, -2.9])
     """
 
-    _STATE = (("step", "_steps"), ("exp_avg", "_first"), ("exp_avg_sq", "_second"))
+    _STATE = (("step", "_steps"), ("exp_avg", "_first"), ("exp_avg_sq", "_second"),
+              ("max_exp_avg_sq", "_max_second"))
     _DECOUPLED = False  # AdamW: weight decay shrinks p directly instead of adding to g
+    _SHOWN_WHEN_ON = ("amsgrad",)
     betas = _GroupSetting()
     eps = _GroupSetting()
     weight_decay = _GroupSetting()
+    amsgrad = _GroupSetting()
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         self._steps: list[int] = []
         self._first: list[np.ndarray | None] = []
         self._second: list[np.ndarray | None] = []
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        self._max_second: list[np.ndarray | None] = []
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
         self._scratch: list[np.ndarray | None] = [None] * len(self.params)
         # m, v, g and a scratch array for all parameters end to end; _first[i] and
         # _second[i] are then views of the first two (see _step_all_at_once).
@@ -472,6 +483,7 @@ class Adam(Optimizer):
         checked["eps"] = _check_number(owner, "eps", group["eps"], 0.0)
         checked["weight_decay"] = _check_number(owner, "weight_decay", group["weight_decay"],
                                                 0.0)
+        checked["amsgrad"] = bool(group["amsgrad"])
         return checked
 
     def add_param_group(self, param_group: Mapping[str, Any]) -> None:
@@ -500,20 +512,30 @@ class Adam(Optimizer):
                 v = self._second[i] = np.zeros_like(p.data)
             if scratch is None:
                 scratch = self._scratch[i] = np.empty_like(p.data)
+            v_max = None
+            if group["amsgrad"]:
+                v_max = self._max_second[i]
+                if v_max is None:
+                    v_max = self._max_second[i] = np.zeros_like(p.data)
             self._steps[i] += 1
-            p.data -= self._update(g, m, v, scratch, self._steps[i], lr, beta1, beta2, eps)
+            p.data -= self._update(g, m, v, scratch, self._steps[i], lr, beta1, beta2, eps,
+                                   v_max)
 
     @staticmethod
     def _update(g: np.ndarray, m: np.ndarray, v: np.ndarray, scratch: np.ndarray, t: int,
-                lr: float, beta1: float, beta2: float, eps: float) -> np.ndarray:
-        """Move m and v in place and return the step to subtract from p (in ``scratch``).
-        Every product goes through ``scratch``, so a step makes no temporary arrays."""
+                lr: float, beta1: float, beta2: float, eps: float,
+                v_max: np.ndarray | None = None) -> np.ndarray:
+        """Move m and v (and v_max, for AMSGrad) in place and return the step to subtract
+        from p (in ``scratch``). Every product goes through ``scratch``, so a step makes
+        no temporary arrays."""
         m *= beta1
         m += np.multiply(g, 1.0 - beta1, out=scratch)                 # m ← β1 m + (1 − β1) g
         v *= beta2
         v += np.multiply(np.multiply(g, g, out=scratch), 1.0 - beta2, out=scratch)
+        if v_max is not None:
+            np.maximum(v_max, v, out=v_max)
         # PyTorch's arrangement: lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps).
-        denominator = np.sqrt(v, out=scratch)
+        denominator = np.sqrt(v if v_max is None else v_max, out=scratch)
         denominator /= math.sqrt(1.0 - beta2 ** t)
         denominator += eps
         update = np.divide(m, denominator, out=scratch)
@@ -526,15 +548,15 @@ class Adam(Optimizer):
         as one step per parameter, but a dozen numpy calls in all instead of a dozen per
         parameter (most of the time of a small model's step). Done when there is one
         parameter group, every parameter has a gradient, all share a dtype and a step
-        count, and there is no L2 weight decay; returns False, having done nothing,
-        otherwise."""
+        count, and there is neither L2 weight decay nor AMSGrad; returns False, having
+        done nothing, otherwise."""
         params = self.params
         if len(self.param_groups) != 1 or any(p.grad is None for p in params):
             return False
         group = self.param_groups[0]
         lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], \
             group["weight_decay"]
-        if decay and not self._DECOUPLED:
+        if (decay and not self._DECOUPLED) or group["amsgrad"]:
             return False
         dtype = params[0].data.dtype
         if any(p.data.dtype != dtype for p in params) or min(self._steps) != max(self._steps):
@@ -589,5 +611,6 @@ class AdamW(Adam):
 
     def __init__(self, params: ParamsLike, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
