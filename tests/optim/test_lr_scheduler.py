@@ -22,6 +22,10 @@ CASES = {
     "step": ("StepLR", dict(step_size=7, gamma=0.5)),
     "step-default-gamma": ("StepLR", dict(step_size=3)),
     "exponential": ("ExponentialLR", dict(gamma=0.93)),
+    "multistep": ("MultiStepLR", dict(milestones=[3, 10, 10, 31], gamma=0.6)),
+    "lambda": ("LambdaLR", dict(lr_lambda=lambda epoch: 0.95 ** epoch + 0.1 * (epoch % 3))),
+    "lambda-per-group": ("LambdaLR", dict(lr_lambda=[lambda e: 1 / (1 + e),
+                                                     lambda e: 1 + 0.01 * e])),
     "cosine": ("CosineAnnealingLR", dict(T_max=10)),
     "cosine-eta-min": ("CosineAnnealingLR", dict(T_max=7, eta_min=0.001)),
 }
@@ -83,6 +87,8 @@ def test_reduce_on_plateau_matches_pytorch(settings):
 
 @pytest.mark.parametrize(("name", "settings"), CASES.values(), ids=CASES.keys())
 def test_the_optimizer_steps_with_the_scheduled_rate(name, settings):
+    if isinstance(settings.get("lr_lambda"), list):  # one group here: its first function
+        settings = dict(lr_lambda=settings["lr_lambda"][0])
     param = Tensor(np.zeros(1), requires_grad=True)
     opt = optim.SGD([param], lr=0.1)
     schedule = getattr(lr_scheduler, name)(opt, **settings)
@@ -160,6 +166,12 @@ def test_resuming_needs_initial_lr_and_uses_it():
     (lambda opt: lr_scheduler.StepLR("sgd", step_size=1), TypeError, "expected an optimizer"),
     (lambda opt: lr_scheduler.ReduceLROnPlateau(opt).step(), TypeError,
      r"needs the epoch's metric"),
+    (lambda opt: lr_scheduler.MultiStepLR(opt, milestones=[2, 0]), ValueError,
+     "MultiStepLR: each milestone must be an integer >= 1, got 0"),
+    (lambda opt: lr_scheduler.LambdaLR(opt, [abs, abs]), ValueError,
+     "LambdaLR: got 2 functions but the optimizer has 1 parameter groups"),
+    (lambda opt: lr_scheduler.LambdaLR(opt, 0.5), TypeError,
+     "lr_lambda must be a function of the epoch, got float"),
 ], ids=lambda value: None)
 def test_bad_settings_are_reported(make, error, pattern):
     opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
@@ -186,3 +198,14 @@ def test_a_schedule_saved_at_a_zero_rate_loads():
     other.step()
     schedule.step()
     assert other.get_last_lr() == schedule.get_last_lr() and schedule.get_last_lr()[0] > 0
+
+
+def test_lambda_state_dict_leaves_the_functions_out():
+    opt, schedule = _ours("LambdaLR", dict(lr_lambda=lambda e: 0.5 ** e))
+    schedule.step()
+    saved = schedule.state_dict()
+    assert "lr_lambdas" not in saved and saved["last_epoch"] == 1
+    _, other = _ours("LambdaLR", dict(lr_lambda=lambda e: 0.5 ** e))
+    other.load_state_dict(saved)
+    other.step()
+    assert other.get_last_lr() == [0.1 * 0.25, 0.03 * 0.25]

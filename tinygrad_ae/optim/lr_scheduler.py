@@ -1,5 +1,5 @@
-"""Learning-rate schedules: StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau,
-with PyTorch's formulas, names and call order.
+"""Learning-rate schedules: LambdaLR, StepLR, MultiStepLR, ExponentialLR,
+CosineAnnealingLR, ReduceLROnPlateau, with PyTorch's formulas, names and call order.
 
 A scheduler changes ``group["lr"]`` in every parameter group of an optimizer. Call
 ``optimizer.step()`` for each batch and ``scheduler.step()`` once per epoch, after them
@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tinygrad_ae.nn import StateDictError
 
 from .optimizers import Optimizer, _check_number
 
-__all__ = ['LRScheduler', 'StepLR', 'ExponentialLR', 'CosineAnnealingLR',
-           'ReduceLROnPlateau']
+__all__ = ['LRScheduler', 'LambdaLR', 'StepLR', 'MultiStepLR', 'ExponentialLR',
+           'CosineAnnealingLR', 'ReduceLROnPlateau']
 
 
 def _check_count(owner: str, name: str, value: Any, low: int = 1) -> int:
@@ -108,6 +110,47 @@ class LRScheduler:
         return f"{type(self).__name__}({settings}, last_epoch={self.last_epoch})"
 
 
+class LambdaLR(LRScheduler):
+    """lr = base_lr · f(epoch) for a function f of the epoch number (one for all groups,
+    or a list with one per group), as ``torch.optim.lr_scheduler.LambdaLR``. The
+    functions are not part of the state dict.
+
+    >>> from tinygrad_ae.autograd.tensor import Tensor
+    >>> from tinygrad_ae.optim import SGD
+    >>> opt = SGD([Tensor(1.0, requires_grad=True)], lr=1.0)
+    >>> schedule = LambdaLR(opt, lambda epoch: 1 / (1 + epoch))    # 1/t decay
+    >>> opt.step(); schedule.step(); opt.step(); schedule.step()
+    >>> round(schedule.get_last_lr()[0], 6)
+    0.333333
+    """
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        n_groups = len(getattr(optimizer, "param_groups", ()))
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n_groups:
+                raise ValueError(f"LambdaLR: got {len(lr_lambda)} functions but the optimizer "
+                                 f"has {n_groups} parameter groups; give one, or one per "
+                                 f"group")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n_groups
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch, got "
+                                f"{type(f).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [base * f(self.last_epoch) for base, f in zip(self.base_lrs, self.lr_lambdas)]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        del state["lr_lambdas"]  # functions: rebuilt by the code, as PyTorch leaves them
+        return state
+
+
 class StepLR(LRScheduler):
     """lr = base_lr · gamma^⌊epoch / step_size⌋: divide the rate every ``step_size`` epochs.
 
@@ -133,6 +176,38 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+
+class MultiStepLR(LRScheduler):
+    """lr = base_lr · gamma^(number of milestones ≤ epoch): divide the rate at each
+    milestone epoch (a milestone listed twice divides twice), as PyTorch's.
+
+    >>> from tinygrad_ae.autograd.tensor import Tensor
+    >>> from tinygrad_ae.optim import SGD
+    >>> opt = SGD([Tensor(1.0, requires_grad=True)], lr=1.0)
+    >>> schedule = MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(schedule.get_last_lr()[0]); opt.step(); schedule.step()
+    >>> rates
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        epochs = list(milestones)
+        for epoch in epochs:
+            _check_count("MultiStepLR", "each milestone", epoch)
+        self.milestones = Counter(sorted(epochs))
+        self.gamma = _check_number("MultiStepLR", "gamma", gamma, 0.0)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self.last_epoch not in self.milestones:
+            return [group["lr"] for group in groups]
+        factor = self.gamma ** self.milestones[self.last_epoch]
+        return [group["lr"] * factor for group in groups]
 
 
 class ExponentialLR(LRScheduler):
