@@ -25,12 +25,12 @@ def _torch_tensor(torch, array, requires_grad=True):
     return torch.tensor(array, requires_grad=requires_grad)
 
 
-def _values_and_grads_match(ours_out, ours_inputs, torch_out, torch_inputs, upstream):
+def _values_and_grads_match(torch, ours_out, ours_inputs, torch_out, torch_inputs, upstream):
     """Compare outputs, then gradients of Σ upstream · out for every input."""
     np.testing.assert_allclose(ours_out.data, torch_out.detach().numpy(), rtol=TORCH_RTOL,
                                atol=TORCH_ATOL)
     (ours_out * upstream).sum().backward()
-    (torch_out * _torch_tensor(__import__("torch"), upstream, False)).sum().backward()
+    (torch_out * _torch_tensor(torch, upstream, False)).sum().backward()
     for k, (a, b) in enumerate(zip(ours_inputs, torch_inputs)):
         np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=TORCH_RTOL, atol=TORCH_ATOL,
                                    err_msg=f"gradient of input {k}")
@@ -62,7 +62,7 @@ def test_batchnorm_matches_pytorch_in_training_and_evaluation(case):
         x = rng.standard_normal(shape) * 3 + 1
         upstream = rng.standard_normal(shape)
         xo, xt = Tensor(x, requires_grad=True), _torch_tensor(torch, x)
-        _values_and_grads_match(ours(xo), [xo], theirs(xt), [xt], upstream)
+        _values_and_grads_match(torch, ours(xo), [xo], theirs(xt), [xt], upstream)
         if settings.get("affine", True):
             np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(),
                                        rtol=TORCH_RTOL, atol=TORCH_ATOL)
@@ -75,7 +75,7 @@ def test_batchnorm_matches_pytorch_in_training_and_evaluation(case):
     theirs.eval()
     x = rng.standard_normal(shape)
     xo, xt = Tensor(x, requires_grad=True), _torch_tensor(torch, x)
-    _values_and_grads_match(ours(xo), [xo], theirs(xt), [xt], rng.standard_normal(shape))
+    _values_and_grads_match(torch, ours(xo), [xo], theirs(xt), [xt], rng.standard_normal(shape))
 
 
 def test_batchnorm_eval_uses_running_stats_so_samples_are_independent():
@@ -142,7 +142,7 @@ def test_layernorm_matches_pytorch(normalized_shape, shape, settings):
             p.copy_(torch.tensor(value))
     x = rng.standard_normal(shape) * 2 + 0.5
     xo, xt = Tensor(x, requires_grad=True), _torch_tensor(torch, x)
-    _values_and_grads_match(ours(xo), [xo], theirs(xt), [xt], rng.standard_normal(shape))
+    _values_and_grads_match(torch, ours(xo), [xo], theirs(xt), [xt], rng.standard_normal(shape))
     for name, p in theirs.named_parameters():
         np.testing.assert_allclose(dict(ours.named_parameters())[name].grad, p.grad.numpy(),
                                    rtol=TORCH_RTOL, atol=TORCH_ATOL)
