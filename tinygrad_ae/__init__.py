@@ -15,35 +15,28 @@ Submodules (``nn``, ``optim``, ``models``, ``pca``, ``closed_form``, ``data``, `
 from __future__ import annotations
 
 import importlib
-import os as _os
-import signal as _signal
-import sys as _sys
 from typing import Any
 
-
-def _quiet_interrupt(signum: int, frame: Any) -> None:
-    """Ctrl-C while the command line is still starting: one line and status 130, as
-    ``cli.main`` gives later, instead of a traceback from deep inside an import."""
-    _sys.stderr.write("tinygrad-ae: interrupted\n")
-    _os._exit(130)
-
-
-def _starting_the_command_line() -> bool:
-    argv = list(getattr(_sys, "orig_argv", []))
-    module = argv[argv.index("-m") + 1] if "-m" in argv[:-1] else None
-    return module == "tinygrad_ae" or _os.path.basename(_sys.argv[0]) == "tinygrad-ae"
-
-
-if _starting_the_command_line():
-    # NOTE: cli.main restores Python's own handler as soon as it runs.
-    try:
-        _signal.signal(_signal.SIGINT, _quiet_interrupt)
-    except ValueError:  # not the main thread
-        pass
-
-from .autograd.engine import backward, detect_anomaly, grad, topological_order  # noqa: E402
-from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
-from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad  # noqa: E402
+from . import _startup  # noqa: F401 - first: a quiet Ctrl-C while the CLI starts
+from .autograd.engine import backward, detect_anomaly, grad, topological_order
+from .autograd.factories import (
+    arange,
+    eye,
+    full,
+    full_like,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
+from .autograd.functions import cat, concatenate, maximum, minimum, split, stack, where
+from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
 
@@ -51,6 +44,9 @@ __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
     "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
     "__version__",
+    "cat", "concatenate", "stack", "split", "where", "maximum", "minimum",
+    "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like", "ones_like",
+    "full_like", "rand_like", "randn_like", "manual_seed",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):

@@ -325,6 +325,19 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def _content_hash(path: Path) -> str:
+    """The SHA-256 of a file, or of a folder's whole content (every file's relative path and
+    hash, in order): what an output marker records."""
+    if not path.is_dir() or path.is_symlink():
+        return sha256_of(path)
+    digest = hashlib.sha256(b"folder\0")
+    for entry in sorted(path.rglob("*")):
+        if entry.is_file() or entry.is_symlink():
+            digest.update(entry.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(sha256_of(entry).encode() if entry.is_file() else b"link")
+    return digest.hexdigest()
+
+
 def finite_json(value: Any, **dumps: Any) -> str:
     """``json.dumps`` that never writes ``NaN`` or ``Infinity`` (which are not JSON): every
     non-finite float becomes ``null``.
@@ -430,7 +443,7 @@ def _owned(folder: Path, name: str, marker: dict[str, list[str]] | None) -> bool
     if name not in marker:
         return False
     try:
-        return sha256_of(folder / name) in marker[name]
+        return _content_hash(folder / name) in marker[name]
     except OSError:
         return False
 
@@ -463,10 +476,10 @@ def _folder_problems(target: Path, names: Iterable[str], flag: str) -> list[str]
     problems = []
     for name in names:
         path = target / name
-        if path.is_dir() and not path.is_symlink():
-            problems.append(f"{path} is a folder")
-        elif os.path.lexists(path) and not _owned(target, name, marker):
-            problems.append(f"{path} was not written by tinygrad-ae, or was changed since")
+        if os.path.lexists(path) and not _owned(target, name, marker):
+            what = " is a folder that" if path.is_dir() else ""
+            problems.append(f"{path}{what} was not written by tinygrad-ae, or was changed "
+                            f"since")
     if problems:
         head = ("1 file would be overwritten" if len(problems) == 1
                 else f"{len(problems)} files would be overwritten")
@@ -557,6 +570,18 @@ def output_folder(target: str | os.PathLike[str], names: Iterable[str],
         raise
 
 
+def _replace(source: Path, target: Path) -> None:
+    """Rename ``source`` onto ``target``; a folder it replaces is first moved aside (under a
+    leftover's name, so a run killed here is cleaned up by the next) and then removed."""
+    if target.is_dir() and not target.is_symlink():
+        aside = target.parent / _temporary_name(target, "staging")
+        os.replace(target, aside)
+        os.replace(source, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(source, target)
+
+
 def _remove_made(made: list[Path]) -> None:
     for path in made:  # deepest first; only while still empty
         with contextlib.suppress(OSError):
@@ -564,15 +589,15 @@ def _remove_made(made: list[Path]) -> None:
 
 
 def _commit(folder: Path, staging: Path, target: Path, flag: str) -> None:
-    new = {entry.name: sha256_of(entry) for entry in sorted(staging.iterdir())}
+    new = {entry.name: _content_hash(entry) for entry in sorted(staging.iterdir())}
     with _locked(folder):
         problems = _folder_problems(target, list(new), flag)
         if problems:
             raise OutputConflict(problems[0])
         listed = {name: hashes for name, hashes in (_read_marker(folder) or {}).items()
                   if name != "*" and os.path.lexists(folder / name)}
-        current = {name: sha256_of(folder / name) for name in new
-                   if (folder / name).is_file()}
+        current = {name: _content_hash(folder / name) for name in new
+                   if os.path.lexists(folder / name)}
         # Listed with both contents while the files move, so a run killed half way
         # still recognises every file as its own.
         pending = dict(listed)
@@ -580,6 +605,6 @@ def _commit(folder: Path, staging: Path, target: Path, flag: str) -> None:
             pending[name] = sorted({digest, *([current[name]] if name in current else [])})
         _write_marker(folder, pending)
         for name in new:
-            os.replace(staging / name, folder / name)
+            _replace(staging / name, folder / name)
         staging.rmdir()
         _write_marker(folder, {**listed, **{name: [digest] for name, digest in new.items()}})

@@ -273,3 +273,19 @@ def test_a_folder_marked_by_version_0_1_is_still_ours(main, table, tmp_path):
     assert json.loads((out / "metrics.json").read_text())["epochs"] == 5
     assert (out / "notes.md").read_text() == "mine"
     assert sorted(_marker(out)["files"]) == ["loss.png", "metrics.json"]
+
+
+def test_a_subfolder_it_wrote_is_replaced_whole_and_one_the_user_changed_is_kept(tmp_path):
+    """demo writes backward_steps_frames/: replaced as a unit, only while unchanged."""
+    out = tmp_path / "out"
+    for frames in (3, 2):
+        with _files.output_folder(out, ["frames"]) as staging:
+            (staging / "frames").mkdir()
+            for i in range(frames):
+                (staging / "frames" / f"{i}.svg").write_text(str(i))
+    assert sorted(p.name for p in (out / "frames").iterdir()) == ["0.svg", "1.svg"]
+    (out / "frames" / "mine.txt").write_text("mine")
+    with pytest.raises(_files.OutputConflict, match="a folder"):
+        with _files.output_folder(out, ["frames"]) as staging:
+            (staging / "frames").mkdir()
+    assert (out / "frames" / "mine.txt").read_text() == "mine" and hidden(out) == []

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_ae.autograd._fast import sum_rows
+from tinygrad_ae.autograd.inplace import check_unchanged
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor, enable_grad
 
 __all__ = ["topological_order", "backward", "grad", "detect_anomaly"]
@@ -67,7 +69,10 @@ def _fit_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     """
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
+        if isinstance(g, np.ndarray) and lead == 1 and g.ndim == 2:
+            g = sum_rows(g)   # a bias's gradient: numpy is slow on tall, skinny arrays
+        else:
+            g = g.sum(axis=tuple(range(lead)))
     if g.shape != shape:
         offset = len(shape) - g.ndim
         kept = tuple(i for i, n in enumerate(g.shape) if n != 1 and shape[i + offset] == 1)
@@ -105,6 +110,7 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
     shared: set[int] = set() if create_graph else {id(_owner(s)) for s in seeds}
     captured: dict[int, Any] = {}
     anomaly = STATE.anomaly
+    mutations = STATE.mutations
     for node in reversed(order):
         g = pending.pop(id(node), None)
         if g is None:
@@ -116,6 +122,8 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             if targets is None:
                 _accumulate(node, g, shared)
             continue
+        if node._stamp != mutations:  # something was changed in place since this node
+            check_unchanged(node)
         parents = node._parents
         shape = node.data.shape
         # A reduction's gradient may arrive smaller than the output (kept dims of length 1).

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .._fast import sum_rows
 from ._core import NONZERO, POSITIVE, REALS, _swap_last, op
 from .elementwise import log
 
 # --- arithmetic ------------------------------------------------------------------------
 
-@op("add", partial=("1", "1"))
+@op("add", partial=("1", "1"), saves_values=False)
 def add(a, b):
     """out = a + b;  ∂out/∂a = 1, ∂out/∂b = 1."""
     return a + b
@@ -21,7 +24,7 @@ def _(g, out, a, b, needs=(True, True)):
     return (g if needs[0] else None), (g if needs[1] else None)
 
 
-@op("sub", partial=("1", "−1"))
+@op("sub", partial=("1", "−1"), saves_values=False)
 def sub(a, b):
     """out = a − b;  ∂out/∂a = 1, ∂out/∂b = −1."""
     return a - b
@@ -55,7 +58,7 @@ def _(g, out, a, b, needs=(True, True)):
     return (grad_a if needs[0] else None), (-grad_a * out if needs[1] else None)
 
 
-@op("neg", partial="−1")
+@op("neg", partial="−1", saves_values=False)
 def neg(x):
     """out = −x;  ∂out/∂x = −1."""
     return -x
@@ -161,5 +164,8 @@ def _(g, out, x, weight, bias, needs=(True, True, True)):
     rows = g.reshape(-1, weight.shape[0])
     grad_x = g @ weight if needs[0] else None
     grad_weight = rows.T @ x.reshape(-1, weight.shape[1]) if needs[1] else None
-    grad_bias = rows.sum(axis=0) if needs[2] else None
+    grad_bias = None
+    if needs[2]:
+        # plain arrays: numpy's column sum of a tall, skinny array is slow (see sum_rows)
+        grad_bias = sum_rows(rows) if isinstance(rows, np.ndarray) else rows.sum(axis=0)
     return grad_x, grad_weight, grad_bias
