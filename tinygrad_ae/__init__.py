@@ -17,6 +17,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .autograd.convolution import (
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+    upsample,
+)
 from .autograd.engine import backward, detect_anomaly, grad, topological_order
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
@@ -26,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
     "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
-    "__version__",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample", "__version__",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):

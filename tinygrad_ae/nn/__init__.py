@@ -22,6 +22,14 @@ Random initialisation draws from one module-level generator, reseeded by
 
 from __future__ import annotations
 
+from . import functional  # noqa: F401
+from .conv import (  # noqa: F401
+    AvgPool2d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+    Upsample,
+)
 from .layers import (  # noqa: F401
     Identity,
     Linear,
@@ -47,5 +55,6 @@ from .module import (  # noqa: F401
 __all__ = [
     'Module', 'Linear', 'Sequential', 'ReLU', 'Tanh', 'Sigmoid', 'Identity', 'mse_loss',
     'REDUCTIONS', 'manual_seed', 'resolve_rng', 'RngLike', 'StateDictError', 'ModelFileError',
-    'IncompatibleKeys',
+    'IncompatibleKeys', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'Upsample',
+    'functional',
 ]

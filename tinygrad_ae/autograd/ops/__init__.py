@@ -66,6 +66,12 @@ from .arithmetic import (  # noqa: F401
     pow_scalar,
     sub,
 )
+from .convolution import (  # noqa: F401
+    conv2d,
+    conv2d_weight,
+    conv_transpose2d,
+    max_pool2d,
+)
 from .elementwise import (  # noqa: F401
     abs,
     exp,
@@ -93,4 +99,5 @@ __all__ = [
     'AWAY_FROM_ZERO', 'DISTINCT', 'add', 'sub', 'mul', 'div', 'neg', 'pow', 'pow_scalar',
     'matmul', 'linear', 'sum', 'max', 'exp', 'log', 'sqrt', 'abs', 'relu', 'tanh', 'sigmoid',
     'reshape', 'transpose', 'getitem', 'broadcast_to', 'index_add', 'astype',
+    'conv2d', 'conv_transpose2d', 'conv2d_weight', 'max_pool2d',
 ]
