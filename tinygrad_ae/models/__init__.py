@@ -32,8 +32,15 @@ from .fit import (  # noqa: F401
     TrainingDiverged,
     fit,
 )
+from .vae import (  # noqa: F401
+    LIKELIHOODS,
+    VAE,
+    LinearVAE,
+    gaussian_kl,
+)
 
 __all__ = [
     'Autoencoder', 'LinearAutoencoder', 'mlp_autoencoder', 'ACTIVATIONS', 'PaperAutoencoder',
-    'fit', 'History', 'TrainingDiverged', 'Callback',
+    'fit', 'History', 'TrainingDiverged', 'Callback', 'VAE', 'LinearVAE', 'gaussian_kl',
+    'LIKELIHOODS',
 ]
