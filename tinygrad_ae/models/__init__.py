@@ -27,6 +27,7 @@ from .autoencoders import (  # noqa: F401
     PaperAutoencoder,
     mlp_autoencoder,
 )
+from .conv_autoencoder import ConvAutoencoder  # noqa: F401
 from .fit import (  # noqa: F401
     History,
     TrainingDiverged,
@@ -42,5 +43,5 @@ from .vae import (  # noqa: F401
 __all__ = [
     'Autoencoder', 'LinearAutoencoder', 'mlp_autoencoder', 'ACTIVATIONS', 'PaperAutoencoder',
     'fit', 'History', 'TrainingDiverged', 'Callback', 'VAE', 'LinearVAE', 'gaussian_kl',
-    'LIKELIHOODS',
+    'LIKELIHOODS', 'ConvAutoencoder',
 ]
