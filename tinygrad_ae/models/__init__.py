@@ -33,6 +33,11 @@ from .fit import (  # noqa: F401
     TrainingDiverged,
     fit,
 )
+from .penalties import (  # noqa: F401
+    contractive_penalty,
+    penalized_loss,
+    sparse_penalty,
+)
 from .vae import (  # noqa: F401
     LIKELIHOODS,
     VAE,
@@ -43,5 +48,6 @@ from .vae import (  # noqa: F401
 __all__ = [
     'Autoencoder', 'LinearAutoencoder', 'mlp_autoencoder', 'ACTIVATIONS', 'PaperAutoencoder',
     'fit', 'History', 'TrainingDiverged', 'Callback', 'VAE', 'LinearVAE', 'gaussian_kl',
-    'LIKELIHOODS', 'ConvAutoencoder',
+    'LIKELIHOODS', 'ConvAutoencoder', 'sparse_penalty', 'contractive_penalty',
+    'penalized_loss',
 ]
