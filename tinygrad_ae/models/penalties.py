@@ -20,7 +20,9 @@ from typing import Any
 
 from tinygrad_ae.autograd.engine import grad
 from tinygrad_ae.autograd.tensor import ArrayLike, Tensor
-from tinygrad_ae.nn import Module, mse_loss
+from tinygrad_ae.nn import mse_loss
+
+from .autoencoders import Autoencoder
 
 __all__ = ["sparse_penalty", "contractive_penalty", "penalized_loss"]
 
@@ -61,7 +63,7 @@ def contractive_penalty(h: Tensor, x: Tensor) -> Tensor:
     return total / x.shape[0]
 
 
-def penalized_loss(model: Module, x: ArrayLike, sparsity: float = 0.0,
+def penalized_loss(model: Autoencoder, x: ArrayLike, sparsity: float = 0.0,
                    contraction: float = 0.0) -> Tensor:
     """L = (1/N) Σ_i ‖x_i − x̂_i‖² + sparsity·Ω_sparse + contraction·Ω_contractive for an
     autoencoder with ``encode`` and ``decode`` (the paper's reconstruction loss plus the
@@ -78,8 +80,8 @@ def penalized_loss(model: Module, x: ArrayLike, sparsity: float = 0.0,
     """
     data = x.data if isinstance(x, Tensor) else x
     inputs = Tensor(data, requires_grad=contraction != 0)
-    h = model.encode(inputs)  # type: ignore[operator]
-    loss = mse_loss(model.decode(h), inputs.detach(), reduction="paper")  # type: ignore[operator]
+    h = model.encode(inputs)
+    loss = mse_loss(model.decode(h), inputs.detach(), reduction="paper")
     if sparsity:
         loss = loss + sparse_penalty(h) * sparsity
     if contraction:
