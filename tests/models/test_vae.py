@@ -152,3 +152,20 @@ def test_monte_carlo_elbo_is_unbiased_for_the_exact_one():
 def test_vae_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LinearVAE(4, 2, dtype=np.float32, seed=0),
+    lambda: VAE(nn.Linear(4, 4, rng=0, dtype=np.float32), nn.Linear(2, 4, rng=1,
+                                                                 dtype=np.float32), 2, seed=0),
+    lambda: VAE(nn.Linear(4, 4, rng=0, dtype=np.float32), nn.Linear(2, 4, rng=1,
+                                                                 dtype=np.float32), 2,
+                likelihood="bernoulli", seed=0),
+], ids=["linear", "gaussian", "bernoulli"])
+def test_float32_vaes_stay_float32(make):
+    vae = make()
+    x = Tensor(np.random.default_rng(0).random((3, 4)), dtype=np.float32)
+    loss = vae.loss(x)
+    assert loss.dtype == np.float32 and vae.sample(2).dtype == np.float32
+    loss.backward()
+    assert all(p.grad.dtype == np.float32 for p in vae.parameters())

@@ -50,6 +50,19 @@ def gaussian_kl(mean: Tensor, log_var: Tensor) -> Tensor:
     return (mean * mean + log_var.exp() - 1 - log_var).sum(axis=1) * 0.5
 
 
+def _gaussian_log_density(x: Tensor, mean: Tensor, log_var: Tensor | float,
+                          squared: Tensor | None = None) -> Tensor:
+    """log N(x; mean, e^ℓ I) for each row: −½ (‖x − mean‖²/e^ℓ + m·ℓ + m·log 2π), with
+    ``squared`` replacing ‖x − mean‖² when given (an expectation of it)."""
+    m = x.shape[1]
+    if squared is None:
+        squared = ((x - mean) * (x - mean)).sum(axis=1)
+    if isinstance(log_var, Tensor):
+        return (squared * (-log_var).exp() + log_var * m + m * _LOG_2PI) * -0.5
+    # A fixed variance stays a Python number, so float32 data stays float32.
+    return (squared * math.exp(-log_var) + (m * log_var + m * _LOG_2PI)) * -0.5
+
+
 def _softplus(x: Tensor) -> Tensor:
     """log(1 + eˣ) without overflow: max(x, 0) + log(1 + e^{−|x|})."""
     return x.relu() + ((-x.abs()).exp() + 1).log()
@@ -65,7 +78,8 @@ class VAE(Module):
       (``likelihood="gaussian"``) or to logits (``"bernoulli"``, for data in [0, 1]);
     - ``observation_variance``: the Gaussian decoder's σ²_x; a number fixes it, None learns
       it as the parameter ``log_var_x`` (one shared value);
-    - ``seed``: seeds the generator of ε (reparameterization) and of :meth:`sample`.
+    - ``seed``: seeds the generator of ε (reparameterization) and of :meth:`sample`;
+    - ``dtype``: of the learned ``log_var_x`` (the encoder and decoder keep their own).
 
     ``forward(x)`` is the reconstruction at the code mean, D(μ(x)) (probabilities for a
     Bernoulli decoder), so reconstruction errors compare with other autoencoders';
@@ -84,7 +98,7 @@ class VAE(Module):
 
     def __init__(self, encoder: Module, decoder: Module, n_components: int,
                  likelihood: str = "gaussian", observation_variance: float | None = 1.0,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, dtype: Any = np.float64) -> None:
         super().__init__()
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"VAE: likelihood must be 'gaussian' or 'bernoulli', got "
@@ -102,7 +116,7 @@ class VAE(Module):
         self._fixed_log_var_x = 0.0
         if likelihood == "gaussian":
             if observation_variance is None:
-                self.log_var_x = Tensor(0.0, requires_grad=True)
+                self.log_var_x = Tensor(0.0, requires_grad=True, dtype=dtype)
             elif not observation_variance > 0:
                 raise ValueError(f"VAE: observation_variance must be positive or None "
                                  f"(learned), got {observation_variance!r}")
@@ -142,20 +156,17 @@ class VAE(Module):
         return self.decode(self.encode(x)[0])
 
     # --- the objective -------------------------------------------------------------------
-    def observation_log_var(self) -> Tensor:
-        """log σ²_x of the Gaussian decoder, as a Tensor (a parameter when learned)."""
+    def observation_log_var(self) -> Tensor | float:
+        """log σ²_x of the Gaussian decoder: the parameter when learned, else a number."""
         if self.log_var_x is not None:
             return self.log_var_x
-        return Tensor(self._fixed_log_var_x)
+        return self._fixed_log_var_x
 
     def log_likelihood(self, x: Tensor, decoded: Tensor) -> Tensor:
         """log p(x | z) for each row given the decoder's raw output (mean or logits)."""
         if self.likelihood == "bernoulli":
             return (x * decoded - _softplus(decoded)).sum(axis=1)
-        log_var = self.observation_log_var()
-        squared = ((x - decoded) * (x - decoded)).sum(axis=1)
-        m = x.shape[1]
-        return (squared * (-log_var).exp() + log_var * m + m * _LOG_2PI) * -0.5
+        return _gaussian_log_density(x, decoded, self.observation_log_var())
 
     def elbo_samples(self, x: ArrayLike) -> Tensor:
         """One-sample Monte Carlo ELBO of each row, shape (n_samples,): log p(x | z) − KL
@@ -180,8 +191,10 @@ class VAE(Module):
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"VAE.sample: n must be a positive integer, got {n!r}")
+        params = self.parameters()
+        dtype = params[0].dtype if params else np.float64
         with no_grad():
-            return self.decode(self.noise((int(n), self.n_components)))
+            return self.decode(self.noise((int(n), self.n_components), dtype))
 
     def extra_repr(self) -> str:
         return f"n_components={self.n_components}, likelihood={self.likelihood!r}"
@@ -233,7 +246,7 @@ class LinearVAE(VAE):
         super().__init__(_LinearGaussianEncoder(n_features, n_components, dtype, generator),
                          Linear(n_components, n_features, dtype=dtype, rng=generator),
                          n_components, likelihood="gaussian", observation_variance=None,
-                         seed=seed)
+                         seed=seed, dtype=dtype)
         self.n_features = int(n_features)
 
     @property
@@ -255,9 +268,7 @@ class LinearVAE(VAE):
         residual = x - self.decoder(mean)
         spread = (log_var.exp() * (self.W_d * self.W_d).sum(axis=0)).sum(axis=1)
         squared = (residual * residual).sum(axis=1) + spread
-        m = self.n_features
-        log_var_x = self.observation_log_var()
-        expected = (squared * (-log_var_x).exp() + log_var_x * m + m * _LOG_2PI) * -0.5
+        expected = _gaussian_log_density(x, residual, self.observation_log_var(), squared)
         return (expected - gaussian_kl(mean, log_var)).mean()
 
     def log_marginal(self, x: ArrayLike) -> np.ndarray:
