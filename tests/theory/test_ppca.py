@@ -101,3 +101,15 @@ def test_transform_is_the_posterior_mean():
 def test_ppca_errors(make, kind, message):
     with pytest.raises(kind, match=message):
         make()
+
+
+def test_round_trip_is_the_shrunk_pca_projection():
+    eigenvalues = np.array([5.0, 2.0, 0.5, 0.1])
+    X, _ = with_spectrum(200, eigenvalues, seed=2)
+    model = PPCA(2, ddof=0)
+    codes = model.fit_transform(X)
+    np.testing.assert_allclose(codes, model.transform(X), rtol=RTOL)
+    shrink = (model.explained_variance_ - model.noise_variance_) / model.explained_variance_
+    projection = ((X - model.mean_) @ model.components_.T * shrink) @ model.components_
+    np.testing.assert_allclose(model.inverse_transform(codes), projection + model.mean_,
+                               rtol=RTOL, atol=1e-12)

@@ -519,6 +519,28 @@ class PPCA:
         gram = self.W_.T @ self.W_ + self.noise_variance_ * np.eye(self.n_components_)
         return np.linalg.solve(gram, (centred @ self.W_).T).T
 
+    def fit_transform(self, X: ArrayLike, y: object = None) -> FloatArray:
+        """fit(X), then transform(X): the posterior means of X's codes."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: ArrayLike) -> FloatArray:
+        """The model's mean for codes Z: Z Wᵀ + μ, shape (n_samples, n_features). Applied to
+        transform(X) it gives PCA's projection of X shrunk toward μ by the factor
+        (λ_j − σ²)/λ_j along component j: the posterior mean hedges toward the prior.
+
+        >>> model = PPCA(1, ddof=0).fit([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        >>> model.inverse_transform(model.transform([[2.0, 0.0]]))   # (2 − 0.5)/2 · 2
+        array([[1.5, 0. ]])
+        """
+        if not hasattr(self, "W_"):
+            raise NotFittedError("PPCA.inverse_transform: this PPCA is not fitted yet; call "
+                                 "fit(X) first")
+        codes = _as_finite_matrix(Z, "PPCA.inverse_transform", name="Z")
+        if codes.shape[1] != self.n_components_:
+            raise ValueError(f"PPCA.inverse_transform: Z has {codes.shape[1]} columns, but this "
+                             f"PPCA has {self.n_components_} components")
+        return codes @ self.W_.T + self.mean_
+
     def get_covariance(self) -> FloatArray:
         """The model covariance C = W Wᵀ + σ² I, shape (n_features, n_features)."""
         if not hasattr(self, "W_"):
