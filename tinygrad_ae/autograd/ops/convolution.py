@@ -1,5 +1,7 @@
 """Convolution ops: conv2d, its two adjoints, and max pooling (NCHW, PyTorch's semantics).
 
+Layer: the engine's op registry; imports numpy and the registry (``_core``, ``shape``) only.
+
 A convolution is bilinear in its input and its weight: out = B(x, w). Its vector-Jacobian
 products are the two adjoints of B,
 
