@@ -18,6 +18,13 @@ import importlib
 from typing import Any
 
 from . import _startup  # noqa: F401 - first: a quiet Ctrl-C while the CLI starts
+from .autograd.convolution import (
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+    upsample,
+)
 from .autograd.engine import backward, detect_anomaly, grad, topological_order
 from .autograd.factories import (
     arange,
@@ -47,6 +54,7 @@ __all__ = [
     "cat", "concatenate", "stack", "split", "where", "maximum", "minimum",
     "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like", "ones_like",
     "full_like", "rand_like", "randn_like", "manual_seed",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):

@@ -33,6 +33,13 @@ from .activation import (  # noqa: F401
     Softmax,
     Softplus,
 )
+from .conv import (  # noqa: F401
+    AvgPool2d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+    Upsample,
+)
 from .dropout import (  # noqa: F401
     Dropout,
     dropout,
@@ -88,6 +95,7 @@ __all__ = [
     'binary_cross_entropy_with_logits', 'l1_loss', 'huber_loss', 'TORCH_REDUCTIONS',
     'functional', 'MSELoss', 'L1Loss', 'HuberLoss', 'BCELoss', 'BCEWithLogitsLoss',
     'NLLLoss', 'CrossEntropyLoss',
+    'IncompatibleKeys', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'Upsample',
 ]
 
 from . import functional  # noqa: E402, F401  (after the names it gathers)

@@ -11,6 +11,14 @@ Tensor([0., 1.])
 
 from __future__ import annotations
 
+from tinygrad_ae.autograd.convolution import (  # noqa: F401
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+    upsample,
+)
+
 from .activation import (  # noqa: F401
     elu,
     gelu,
@@ -38,4 +46,5 @@ __all__ = [
     'relu', 'tanh', 'sigmoid', 'leaky_relu', 'elu', 'gelu', 'softplus', 'silu', 'softmax',
     'log_softmax', 'dropout', 'mse_loss', 'l1_loss', 'huber_loss', 'binary_cross_entropy',
     'binary_cross_entropy_with_logits', 'cross_entropy', 'nll_loss',
+    'conv2d', 'conv_transpose2d', 'max_pool2d', 'avg_pool2d', 'upsample',
 ]
