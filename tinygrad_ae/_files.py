@@ -495,7 +495,11 @@ def check_output_folder(target: str | os.PathLike[str], names: Iterable[str],
     parents, read-only, a folder of the user's (one with files and no marker), or it holds
     a file of one of those names that this tool did not write (or that was changed since).
     Leftovers of killed runs in it are removed. Raises :class:`OutputConflict`."""
-    problems = _folder_problems(Path(target), list(names), flag)
+    target = Path(target)
+    # NOTE: the marker and the files are read under a shared lock, so a run committing
+    # into the folder at this moment is seen before or after, never half way.
+    with folder_lock(target, shared=True) if target.is_dir() else contextlib.nullcontext():
+        problems = _folder_problems(target, list(names), flag)
     if problems:
         raise OutputConflict(problems[0])
 

@@ -153,22 +153,27 @@ def test_two_runs_racing_on_one_output_folder(table, tmp_path):
     assert hidden(out) == [] and hidden(tmp_path) == []
 
 
-def test_two_writers_racing_on_one_folder_in_threads(tmp_path):
-    """Many commits into one folder at once: each file whole, the marker lists them all."""
+@pytest.mark.parametrize("round_", range(15))
+def test_many_writers_racing_on_one_folder_in_threads(tmp_path, round_):
+    """Ten commits into one folder at once, staggered at random (seeded): none is refused
+    (a check never sees another run half way through its commit), each file is one
+    writer's whole file, and the marker lists every file."""
     import threading
 
     out = tmp_path / "out"
     errors: list[BaseException] = []
+    delays = np.random.default_rng(round_).uniform(0, 0.02, size=10)
 
     def write(i: int) -> None:
         try:
+            time.sleep(delays[i])
             with _files.output_folder(out, ["shared.txt", f"own{i}.txt"]) as staging:
-                (staging / "shared.txt").write_text(f"writer {i}\n" * 1000)
+                (staging / "shared.txt").write_text(f"writer {i}\n" * 100_000)
                 (staging / f"own{i}.txt").write_text(str(i))
         except BaseException as error:  # noqa: BLE001 - collected for the assertion
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(6)]
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -177,5 +182,36 @@ def test_two_writers_racing_on_one_folder_in_threads(tmp_path):
     lines = set((out / "shared.txt").read_text().splitlines())
     assert len(lines) == 1  # one writer's whole file, not a mixture
     files = json.loads((out / cli.OUTPUT_MARKER).read_text())["files"]
-    assert sorted(files) == sorted(["shared.txt", *(f"own{i}.txt" for i in range(6))])
+    assert sorted(files) == sorted(["shared.txt", *(f"own{i}.txt" for i in range(10))])
     assert hidden(out) == []
+
+
+def test_a_check_never_sees_another_runs_commit_half_way(tmp_path, monkeypatch):
+    """The interleaving the race above hits by chance, forced: run B commits right after
+    run C has read the folder's marker and before C hashes the files. C must see B's
+    commit whole (before or after) and not take B's new file for a user's edit."""
+    import threading
+
+    out = tmp_path / "out"
+    with _files.output_folder(out, ["shared.txt"]) as staging:
+        (staging / "shared.txt").write_text("run A")
+    read_marker = _files._read_marker
+    b_done = threading.Event()
+
+    def commit_b() -> None:
+        with _files.output_folder(out, ["shared.txt"]) as staging:
+            (staging / "shared.txt").write_text("run B")
+        b_done.set()
+
+    def read_then_let_b_commit(folder: Path) -> dict[str, list[str]] | None:
+        marker = read_marker(folder)
+        if not b_done.is_set() and threading.current_thread() is threading.main_thread():
+            runner = threading.Thread(target=commit_b)
+            runner.start()
+            runner.join(timeout=0.5)  # with the folder locked for reading, B waits
+        return marker
+
+    monkeypatch.setattr(_files, "_read_marker", read_then_let_b_commit)
+    _files.check_output_folder(out, ["shared.txt"])  # run C's check: no conflict
+    assert b_done.wait(timeout=10)
+    assert (out / "shared.txt").read_text() == "run B"
