@@ -190,10 +190,14 @@ def _check_name_length(target: Path) -> None:
 
 
 @contextmanager
-def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_file(target: str | os.PathLike[str], mode: str = "wb",
+                may_replace: Callable[[Path], bool] | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``target`` for writing; on a clean exit it replaces
     ``target`` (keeping the permissions of the file it replaces, or those a plain write
-    would give), on an error it is removed. Leftovers of killed earlier writers in the same
+    would give), on an error it is removed. With ``may_replace``, an existing ``target`` is
+    replaced only if ``may_replace(target)`` says so at that moment (else
+    :class:`OutputConflict`): a file that appeared during a long run is kept. Leftovers
+    of killed earlier writers in the same
     folder are removed first (see :func:`clean_leftovers`). An ``OSError`` names
     ``target``, not the temporary file.
 
@@ -219,6 +223,7 @@ def atomic_file(target: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        _refuse_unless_replaceable(target, may_replace)
         _install(temporary, target)
     except BaseException as err:
         with contextlib.suppress(OSError):
@@ -257,13 +262,24 @@ def staging_folder(target: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_atomically(target: str | os.PathLike[str], content: str | bytes) -> None:
-    """Write ``content`` (text as UTF-8, or bytes) to ``target`` atomically."""
-    with atomic_file(target, "wb" if isinstance(content, bytes) else "w") as handle:
+def _refuse_unless_replaceable(target: Path, may_replace: Callable[[Path], bool] | None
+                               ) -> None:
+    if may_replace is not None and os.path.lexists(target) and not may_replace(target):
+        raise OutputConflict(f"{target} appeared while this run worked and was not written "
+                             f"by tinygrad-ae; it is kept, and nothing was written there")
+
+
+def write_atomically(target: str | os.PathLike[str], content: str | bytes,
+                     may_replace: Callable[[Path], bool] | None = None) -> None:
+    """Write ``content`` (text as UTF-8, or bytes) to ``target`` atomically (see
+    :func:`atomic_file` for ``may_replace``)."""
+    with atomic_file(target, "wb" if isinstance(content, bytes) else "w",
+                     may_replace) as handle:
         handle.write(content)
 
 
-def write_together(files: Mapping[str | os.PathLike[str], bytes]) -> None:
+def write_together(files: Mapping[str | os.PathLike[str], bytes],
+                   may_replace: Callable[[Path], bool] | None = None) -> None:
     """Write several files of one folder as one unit: afterwards all hold the new content,
     or (if this process dies or fails before the commit point) all hold what they held
     before.
@@ -271,7 +287,9 @@ def write_together(files: Mapping[str | os.PathLike[str], bytes]) -> None:
     Every file is first written completely under a temporary name; then a journal naming
     them is written atomically (the commit point); then each is renamed into place and the
     journal removed. A run killed between the journal and the last rename is finished by
-    :func:`clean_leftovers`, which every later write or load in that folder calls.
+    :func:`clean_leftovers`, which every later write or load in that folder calls. With
+    ``may_replace``, every existing file is checked at the commit, under the folder's lock,
+    as in :func:`atomic_file`.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -304,6 +322,8 @@ def write_together(files: Mapping[str | os.PathLike[str], bytes]) -> None:
                 raise _named(err, target) from None
         moves = {temporary.name: target.name for target, temporary in staged.items()}
         with _locked(folder):  # two writers of one pair install one after the other
+            for target in staged:
+                _refuse_unless_replaceable(target, may_replace)
             write_atomically(journal, json.dumps(moves))  # NOTE: the commit point
             for target, temporary in staged.items():
                 _install(temporary, target)
@@ -498,7 +518,11 @@ def check_output_folder(target: str | os.PathLike[str], names: Iterable[str],
     target = Path(target)
     # NOTE: the marker and the files are read under a shared lock, so a run committing
     # into the folder at this moment is seen before or after, never half way.
-    with folder_lock(target, shared=True) if target.is_dir() else contextlib.nullcontext():
+    try:
+        exists = target.is_dir()
+    except OSError:  # a name too long, say: reported by the checks below
+        exists = False
+    with folder_lock(target, shared=True) if exists else contextlib.nullcontext():
         problems = _folder_problems(target, list(names), flag)
     if problems:
         raise OutputConflict(problems[0])

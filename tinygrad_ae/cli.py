@@ -547,7 +547,9 @@ def _save_model(model: Any, spec: dict[str, Any], save: Path) -> None:
     weights = buffer.getvalue()
     architecture = json.dumps({"format": MODEL_FORMAT, "version": __version__, "model": spec,
                                "npz_sha256": hashlib.sha256(weights).hexdigest()}, indent=2)
-    write_together({save: weights, save.with_suffix(".json"): architecture.encode("utf-8")})
+    write_together({save: weights, save.with_suffix(".json"): architecture.encode("utf-8")},
+                   may_replace=lambda path: (_is_saved_model(path) if path.suffix == ".npz"
+                                             else _is_model_json(path)))
 
 
 _MAX_JSON_BYTES = 1 << 20  # an architecture file is a few hundred bytes
@@ -731,7 +733,7 @@ def _graph(args: argparse.Namespace) -> int:
         drawn = _render(picture, staging / out.name, args.format, missing)
         _sign_picture(drawn)
         written = out.parent / drawn.name
-        os.replace(drawn, written)
+        write_atomically(written, drawn.read_bytes(), may_replace=_is_signed_picture)
     if missing:
         print(f"note: {GRAPHVIZ_HINT}", file=sys.stderr)
     print(f"wrote {written}")

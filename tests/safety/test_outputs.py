@@ -289,3 +289,37 @@ def test_a_subfolder_it_wrote_is_replaced_whole_and_one_the_user_changed_is_kept
         with _files.output_folder(out, ["frames"]) as staging:
             (staging / "frames").mkdir()
     assert (out / "frames" / "mine.txt").read_text() == "mine" and hidden(out) == []
+
+
+def test_a_file_that_appears_during_training_is_kept(main, table, tmp_path, monkeypatch):
+    """Checked before the work and again at the end: a user's m.json made meanwhile stays,
+    and the model is not saved at all (its .npz and .json go together)."""
+    from tinygrad_ae import models
+
+    fit = models.fit
+
+    def fit_while_the_user_writes(*args: object, **kwargs: object) -> object:
+        (tmp_path / "m.json").write_text("the user's")
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(models, "fit", fit_while_the_user_writes)
+    status, _, err = main(*train_args(table, tmp_path / "o", "--save", "m.npz"))
+    assert status == 2 and "appeared while this run worked" in err
+    assert (tmp_path / "m.json").read_text() == "the user's"
+    assert not (tmp_path / "m.npz").exists() and hidden(tmp_path) == []
+
+
+def test_a_bench_report_path_taken_during_the_run_is_kept(tmp_path, monkeypatch, capsys):
+    from tinygrad_ae.studies.bench import report
+
+    path = tmp_path / "b.json"
+
+    def benchmarks_while_the_user_writes(*args: object, **kwargs: object) -> dict:
+        path.write_text("the user's")
+        return {"results": [], "threads": {}, "size": "tiny", "repeats": 1}
+
+    monkeypatch.setattr(report, "run_benchmarks", benchmarks_while_the_user_writes)
+    monkeypatch.setattr(report, "format_table", lambda r: "table")
+    assert report.main(["--size", "tiny", "--no-torch", "--json", str(path)]) == 2
+    assert "appeared while this run worked" in capsys.readouterr().err
+    assert path.read_text() == "the user's" and hidden(tmp_path) == []

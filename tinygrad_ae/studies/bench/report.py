@@ -280,7 +280,12 @@ def run(args: argparse.Namespace) -> int:
                             progress=lambda text: print(text, file=sys.stderr, flush=True))
     print(format_table(report))
     if args.json:
-        write_atomically(args.json, finite_json(report, indent=1) + "\n")
+        try:
+            write_atomically(args.json, finite_json(report, indent=1) + "\n",
+                             may_replace=_is_bench_report)
+        except OutputConflict as err:
+            print(f"tinygrad-ae bench: error: {err}", file=sys.stderr)
+            return 2
         print(f"wrote {args.json}")
     if args.update_doc:
         update_doc(args.update_doc, markdown_table(report))
