@@ -19,6 +19,7 @@ from typing import Any
 
 from .autograd.engine import backward, detect_anomaly, grad, topological_order
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .autograd.ops._core import op
 from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
     "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
-    "__version__",
+    "op", "__version__",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):
@@ -36,7 +37,8 @@ _SUBMODULES = {
     "autograd": "autograd", "theory": "theory", "studies": "studies",
     "nn": "nn", "optim": "optim", "models": "models", "data": "data", "viz": "viz",
     "pca": "pca", "closed_form": "closed_form", "strategies": "strategies", "cli": "cli",
-    "teaching": "teaching",
+    "teaching": "teaching", "registry": "autograd.registry", "testing": "testing",
+    "exercises": "exercises",
     # where 0.1's flat modules went
     "tensor": "autograd.tensor", "engine": "autograd.engine", "ops": "autograd.ops",
     "gradcheck": "autograd.gradcheck", "convergence": "studies.convergence",

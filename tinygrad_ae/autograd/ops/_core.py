@@ -29,7 +29,7 @@ def value(x: Any) -> np.ndarray:
 
 
 def _missing_vjp(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError("this op has no vjp registered")
+    raise NotImplementedError("this op has no vjp registered; attach one with @<op>.vjp")
 
 
 class Op:
@@ -102,8 +102,11 @@ class Op:
 
 
 def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
-       kind: str = "elementwise") -> Callable[[Callable[..., Any]], Op]:
-    """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``."""
+       kind: str = "elementwise", replace: bool = False) -> Callable[[Callable[..., Any]], Op]:
+    """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``.
+
+    A name already registered is refused unless ``replace=True`` (which swaps the entry;
+    see :func:`tinygrad_ae.autograd.registry.scope` to undo it at the end of a test)."""
     def register(forward: Callable[..., Any]) -> Op:
         n_inputs = len([
             p for p in inspect.signature(forward).parameters.values()
@@ -112,8 +115,9 @@ def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
         domains = (domain,) * n_inputs if isinstance(domain, str) else tuple(domain)
         partials = (partial,) * n_inputs if not isinstance(partial, tuple) else partial
         entry = Op(name, forward, domains, partials, kind)
-        if name in REGISTRY:
-            raise ValueError(f"op {name!r} is registered twice")
+        if name in REGISTRY and not replace:
+            raise ValueError(f"op {name!r} is already registered; choose another name, or "
+                             f"pass replace=True to redefine it")
         REGISTRY[name] = entry
         return entry
     return register
