@@ -169,6 +169,13 @@ def _numeric(fn: Callable[[list[np.ndarray]], float], arrays: list[np.ndarray], 
     return result.reshape(base[k].shape)
 
 
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _call_vjp(op: Op, g: Any, out: Any, args: Sequence[Any], params: dict[str, Any]
               ) -> Any:
     if op.takes_needs:
@@ -228,7 +235,8 @@ def _check_example(op: Op, arrays: list[np.ndarray], params: dict[str, Any],
         shape = arrays[k].shape
         raw = np.zeros(shape) if grads[k] is None else np.asarray(
             grads[k].data if isinstance(grads[k], Tensor) else grads[k])
-        if options.exact_shapes and raw.shape != shape:
+        if options.exact_shapes and (raw.ndim > len(shape) or not _broadcasts_to(raw.shape,
+                                                                                shape)):
             hint = (f" (the output's shape: sum it over the axes that broadcasting added "
                     f"or stretched)" if raw.shape == out.shape else "")
             return failure("shape", f"the gradient of '{name}' has shape {raw.shape}, but "
@@ -455,7 +463,8 @@ def check_op(
 
     1. the vjp (called with plain arrays and a fixed cotangent g) returns one gradient per
        input, of the input's shape or the output's, equal to central differences of
-       Σ out·g in float64 (``exact_shapes=True``: exactly the input's shape);
+       Σ out·g in float64 (``exact_shapes=True``: the vjp sums over broadcast axes
+       itself, so each gradient has its input's shape or broadcasts to it);
     2. through the engine, the gradient of ``out.sum()`` is right too (g then reaches the
        vjp as one number);
     3. second derivatives, via ``grad(create_graph=True)``, match central differences of
