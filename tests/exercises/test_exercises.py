@@ -147,9 +147,9 @@ def _linear(replace):
 
 LINEAR_MISTAKES = {
     "W_d transposed": (lambda a, X: {"W_d": a["W_d"].T}, "shape"),
-    "W_e without the decoder": (lambda a, X: {"W_e": a["W_e"] * 1.5}, "yours is"),
+    "W_e without the decoder": (lambda a, X: {"W_e": a["W_e"] * 1.5}, "Yours:"),
     "b_d summed over features": (lambda a, X: {"b_d": a["b_d"].sum() * np.ones_like(a["b_d"])},
-                                 "yours is"),
+                                 "Yours:"),
     "no 1/N": (lambda a, X: {"b_e": a["b_e"] * len(X)}, "The right"),
 }
 

@@ -1,5 +1,4 @@
 # tinygrad-ae exercise: linear_ae
-import numpy as np
 
 
 def grads(W_e, b_e, W_d, b_d, X):

@@ -111,10 +111,11 @@ def grade(answer: Callable[..., Any], name: str, picture: str | os.PathLike[str]
     if not callable(answer):
         raise ExerciseError(f"{exercise.name}: expected the function {exercise.function}, "
                             f"got {type(answer).__name__}")
+    where = None if picture is None else Path(picture)
     try:
         if exercise.kind == "vjp":
-            return grade_vjp(exercise, answer, picture and Path(picture), max_examples)
-        return grade_closed_form(exercise, answer, picture and Path(picture), max_examples)
+            return grade_vjp(exercise, answer, where, max_examples)
+        return grade_closed_form(exercise, answer, where, max_examples)
     except NotImplementedError:
         return Grade(exercise.name, False, f"✗ {exercise.name}: {exercise.function} still "
                      f"raises NotImplementedError; fill it in first.")

@@ -129,7 +129,8 @@ def _check_paper(student: Callable[..., Any], case: dict[str, Any]) -> None:
 
 def _check_linear(student: Callable[..., Any], case: dict[str, Any]) -> None:
     names = ("W_e", "b_e", "W_d", "b_d")
-    expected = closed_form.linear_ae_grads(*(case[n] for n in names), case["X"])
+    W_e, b_e, W_d, b_d = (case[n] for n in names)
+    expected = closed_form.linear_ae_grads(W_e, b_e, W_d, b_d, case["X"])
     answer = _call(student, case, *(case[n].copy() for n in (*names, "X")))
     for name in names:
         if name not in answer:
@@ -215,8 +216,8 @@ def _describe(exercise: Exercise, wrong: _Wrong, student: Callable[..., Any]) ->
     if wrong.problem:
         lines.append(f"  Problem: {wrong.problem}.")
     if wrong.actual is not None and not wrong.problem:
-        lines.append(f"  The right ∂L/∂{wrong.quantity} is {_number(wrong.expected)};")
-        lines.append(f"  yours is                {_number(wrong.actual)}.")
+        lines.append(f"  The right ∂L/∂{wrong.quantity}: {_number(wrong.expected)}")
+        lines.append(f"  {'Yours:':<{len(wrong.quantity) + 14}} {_number(wrong.actual)}")
         diagnosis = _diagnose(exercise, wrong, student)
         if diagnosis:
             lines.append(f"  What it looks like: {diagnosis}.")
@@ -242,7 +243,8 @@ def _truth(exercise: Exercise, case: dict[str, Any], name: str) -> np.ndarray:
     if exercise.name == "paper":
         return np.asarray(closed_form.paper_partials(case["params"], case["X"])[name])
     names = ("W_e", "b_e", "W_d", "b_d")
-    return closed_form.linear_ae_grads(*(case[n] for n in names), case["X"])[name]
+    W_e, b_e, W_d, b_d = (case[n] for n in names)
+    return np.asarray(closed_form.linear_ae_grads(W_e, b_e, W_d, b_d, case["X"])[name])
 
 
 def _candidates(exercise: Exercise, name: str
@@ -267,11 +269,16 @@ def _candidates(exercise: Exercise, name: str
         if name == "b2":
             found.append(("the paper's ∂L/∂x̂1, written with the norm ‖x_i − x̂_i‖ instead "
                           "of the component x_i1 − x̂_i1", printed("dL_dxhat1")))
-        for path in (0, 1):
-            found.append(("only one of the two paths (through x̂1 or through x̂2); add the "
-                          "other", lambda case, path=path: _single_paths(case, name)[path]
-                          if name in ("w1", "w2", "b1") else np.nan))
-    truth = lambda case: _truth(exercise, case, name)  # noqa: E731
+        if name in ("w1", "w2", "b1"):
+            def one_path(path: int) -> Callable[[dict[str, Any]], Any]:
+                return lambda case: _single_paths(case, name)[path]
+            for path in (0, 1):
+                found.append(("only one of the two paths (through x̂1 or through x̂2); add "
+                              "the other", one_path(path)))
+
+    def truth(case: dict[str, Any]) -> np.ndarray:
+        return _truth(exercise, case, name)
+
     found.append(("the transpose of the right gradient", lambda case: truth(case).T))
     found.append(("the right value with the wrong sign (the residual is x − x̂, so "
                   "∂L/∂x̂ = −2(x − x̂)/N)", lambda case: -truth(case)))

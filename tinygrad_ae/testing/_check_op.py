@@ -237,8 +237,8 @@ def _check_example(op: Op, arrays: list[np.ndarray], params: dict[str, Any],
             grads[k].data if isinstance(grads[k], Tensor) else grads[k])
         if options.exact_shapes and (raw.ndim > len(shape) or not _broadcasts_to(raw.shape,
                                                                                 shape)):
-            hint = (f" (the output's shape: sum it over the axes that broadcasting added "
-                    f"or stretched)" if raw.shape == out.shape else "")
+            hint = (" (the output's shape: sum it over the axes that broadcasting added "
+                    "or stretched)" if raw.shape == out.shape else "")
             return failure("shape", f"the gradient of '{name}' has shape {raw.shape}, but "
                                     f"'{name}' has shape {shape}{hint}", input_name=name,
                            cotangent=v)
@@ -453,6 +453,7 @@ def check_op(
     atol: float = ATOL,
     rtol: float = RTOL,
     seed: int = 0,
+    _partial_word: str = "declared",
 ) -> CheckReport:
     """Property-test ``op`` (registered with :func:`tinygrad_ae.op`) and raise
     :class:`OpCheckError` with the smallest counterexample hypothesis can find.
@@ -516,7 +517,10 @@ def check_op(
         picture = None
         if draw is not None:
             from ._picture import draw_counterexample
-            picture = draw_counterexample(op, counterexample, draw)
+            try:
+                picture = draw_counterexample(op, counterexample, draw, _partial_word)
+            except Exception:  # noqa: BLE001 - a picture must never hide the counterexample
+                picture = None
         raise OpCheckError(counterexample, picture) from None
     done = ["vjp", "first derivative", "sum"]
     if second_order is not False and "second derivative" not in options.skipped:

@@ -60,7 +60,8 @@ def write_picture(graph: graphviz.Digraph, path: str | os.PathLike[str]) -> Path
 
 
 def draw_counterexample(op: Op, counterexample: Counterexample,
-                        path: str | os.PathLike[str]) -> Path | None:
+                        path: str | os.PathLike[str], partial_word: str = "declared"
+                        ) -> Path | None:
     """The op applied to the counterexample's inputs, with the failing input's edge in
     red, labelled with the right partial and the two gradients; None when the forward
     itself cannot be drawn."""
@@ -87,7 +88,7 @@ def draw_counterexample(op: Op, counterexample: Counterexample,
         except (KeyError, IndexError, ValueError):
             right = str(op.partial[k])
         lines = [f"✗ {counterexample.check} of {name} is wrong",
-                 f"declared: ∂out/∂{name} = {right}"]
+                 f"{partial_word}: ∂out/∂{name} = {right}"]
         if counterexample.expected is not None and counterexample.actual is not None:
             lines.append(f"expected ∂L/∂{name} = {_short(counterexample.expected)}")
             lines.append(f"vjp gives ∂L/∂{name} = {_short(counterexample.actual)}")
