@@ -80,7 +80,7 @@ def template(name: str) -> str:
             f"# {exercise.formula}\n"
             f"# Fill in {exercise.function}{exercise.signature}, then run:\n"
             f"#     tinygrad-ae exercise check THIS_FILE\n"
-            f"{exercise.body}")
+            f"\n{exercise.body.lstrip(chr(10))}")
 
 
 def exercise_of(path: str | os.PathLike[str]) -> str:

@@ -62,9 +62,9 @@ def _sum_forward(x: Any, *, axis: Any, keepdims: Any) -> Any:
 
 
 _BROADCAST_NOTE = """\
-# a and b broadcast like numpy's: a of shape (2, 3) times b of shape (3,) uses each entry of
-# b twice, so its gradient is the SUM over those uses. Your gradients must have the shape
-# of their input: tinygrad_ae.exercises.sum_to_shape(grad, b.shape) does that sum."""
+# a and b broadcast like numpy's: with a of shape (2, 3) and b of shape (3,), each entry of
+# b is used twice, so its gradient is the SUM over those uses. Your gradients must have the
+# shape of their input: tinygrad_ae.exercises.sum_to_shape(grad, b.shape) does that sum."""
 
 VJP_EXERCISES = [
     Exercise(
@@ -73,6 +73,7 @@ VJP_EXERCISES = [
         formula="out = a·b;  ∂out/∂a = b, ∂out/∂b = a",
         hint="∂L/∂a = g·b and ∂L/∂b = g·a, each summed back to its input's shape",
         body=_BROADCAST_NOTE + """
+
 def mul_vjp(g, out, a, b):
     \"\"\"out = a * b. Return (∂L/∂a, ∂L/∂b) given g = ∂L/∂out.\"\"\"
     raise NotImplementedError("write the vjp of mul")
@@ -84,6 +85,7 @@ def mul_vjp(g, out, a, b):
         formula="out = a/b;  ∂out/∂a = 1/b, ∂out/∂b = −a/b²",
         hint="∂L/∂a = g/b and ∂L/∂b = −g·a/b² (= −g·out/b), each summed to its input's shape",
         body=_BROADCAST_NOTE + """
+
 def div_vjp(g, out, a, b):
     \"\"\"out = a / b (b is never 0). Return (∂L/∂a, ∂L/∂b) given g = ∂L/∂out.\"\"\"
     raise NotImplementedError("write the vjp of div")
@@ -103,10 +105,11 @@ def tanh_vjp(g, out, x):
     Exercise(
         name="matmul", title="the vjp of a matrix product", kind="vjp",
         function="matmul_vjp", signature="(g, out, a, b)", builtin="matmul",
-        formula="out = a @ b with a (n, k), b (k, m);  ∂L/∂a = g @ bᵀ, ∂L/∂b = aᵀ @ g",
+        formula="out = a @ b with a (n, k), b (k, m);  out_ij = Σ_l a_il·b_lj",
         hint="match the shapes: ∂L/∂a is (n, k) = g (n, m) @ bᵀ (m, k); ∂L/∂b = aᵀ @ g",
         body="""
 # a has shape (n, k), b has shape (k, m), g and out have shape (n, m). Use .T and @.
+
 def matmul_vjp(g, out, a, b):
     \"\"\"out = a @ b. Return (∂L/∂a, ∂L/∂b) given g = ∂L/∂out.\"\"\"
     raise NotImplementedError("write the vjp of matmul")
@@ -121,6 +124,7 @@ def matmul_vjp(g, out, a, b):
         body="""
 # axis is None (sum of everything) or one int; keepdims says whether out kept that axis
 # with length 1. Return a gradient of x's shape, or one that broadcasts to it.
+
 def sum_vjp(g, out, x, axis, keepdims):
     \"\"\"out = x.sum(axis=axis, keepdims=keepdims). Return (∂L/∂x,) given g = ∂L/∂out.\"\"\"
     raise NotImplementedError("write the vjp of sum")

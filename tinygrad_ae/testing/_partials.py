@@ -42,6 +42,7 @@ def _to_python(text: str) -> str:
     """``1 − _out²`` → ``1 - _out**2``; ``_out·ln _in0`` → ``_out*log(_in0)``."""
     for symbol, python in _SYMBOLS:
         text = text.replace(symbol, python)
+    text = re.sub(r"\|([^|]+)\|", r"abs(\1)", text)
     text = re.sub(r"\bln\s+(\w+)", r"log(\1)", text)
     text = re.sub(r"√(\w+)", r"sqrt(\1)", text).replace("√", "sqrt")
     # The indicator 1[condition] is the condition itself, as 0 or 1.
@@ -58,6 +59,8 @@ def evaluate_partial(template: Any, index: int, names: Mapping[str, Any],
     array(0.75)
     >>> evaluate_partial("{out}·ln {a}", 0, {"a": np.array(2.0), "out": np.array(3.0)}, {})
     array(2.07944154)
+    >>> evaluate_partial("1/(1 + |{x}|)²", 0, {"x": np.array(-1.0), "out": np.array(0.5)}, {})
+    array(0.25)
     >>> evaluate_partial("1 (reshape)", 0, {"x": np.array(1.0), "out": np.array(1.0)}, {})
     """
     variables: dict[str, Any] = {}
