@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from tinygrad_ae.autograd import _display
+
 if TYPE_CHECKING:
     from tinygrad_ae.autograd.ops import Op
 
@@ -187,6 +189,8 @@ class Tensor:
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")
         return f"Tensor({body}{', ' if extras else ''}{', '.join(extras)})"
+
+    _repr_html_ = _display.tensor_html   # Jupyter: a small table (shape, dtype, values, grad)
 
     # --- graph helpers ---------------------------------------------------------------
     def detach(self) -> Tensor:

@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_ae._files import atomic_file
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor
+from tinygrad_ae.nn import _display
 
 RngLike = int | np.random.Generator | None
 """A source of randomness: None (the module-level generator), an int seed, or a Generator."""
@@ -547,6 +548,8 @@ class Module:
     def extra_repr(self) -> str:
         """The module's own settings, shown inside its repr (empty by default)."""
         return ""
+
+    _repr_html_ = _display.module_html   # Jupyter: the layers as a table
 
     def __repr__(self) -> str:
         extra = self.extra_repr()
