@@ -684,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from tinygrad_ae.exercises import cli as exercise_cli
 
-    exercise_cli.register(commands)
+    exercise_cli.register(commands, UsageError)
     return parser
 
 

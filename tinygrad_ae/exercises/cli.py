@@ -1,6 +1,8 @@
 """``tinygrad-ae exercise list | start NAME [FILE] | check FILE``.
 
-Layer: the command line's; :mod:`tinygrad_ae.cli` registers it with :func:`register`.
+Layer: with the exercises, below :mod:`tinygrad_ae.cli`, which registers it with
+:func:`register` and hands over its ``UsageError`` (this module never imports the
+command line: imports point down only).
 A wrong answer exits with status 1 (like a failing test); a request that cannot be
 graded (unknown exercise, missing file, no function) exits with status 2 and one line.
 """
@@ -8,6 +10,7 @@ graded (unknown exercise, missing file, no function) exits with status 2 and one
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,9 @@ EXAMPLES = """examples:
   tinygrad-ae exercise check exercise_tanh.py --picture tanh_graph"""
 
 
-def register(commands: Any) -> argparse.ArgumentParser:
-    """Add the ``exercise`` command to the subparsers ``commands`` of the main parser."""
+def register(commands: Any, usage_error: type[Exception]) -> argparse.ArgumentParser:
+    """Add the ``exercise`` command to the subparsers ``commands`` of the main parser;
+    requests that cannot be graded raise ``usage_error`` (one line, exit status 2)."""
     text = "write backward passes yourself, graded with the smallest counterexample"
     parser = commands.add_parser("exercise", help=text, description=text, epilog=EXAMPLES,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -43,14 +47,13 @@ def register(commands: Any) -> argparse.ArgumentParser:
     check.add_argument("--no-picture", action="store_true", help="draw nothing")
     check.add_argument("--examples", type=int, default=60,
                        help="random cases to try before giving up (default 60)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=functools.partial(run, usage_error=usage_error))
     return parser
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, usage_error: type[Exception] = ValueError) -> int:
     """Carry out one ``exercise`` action; return the exit status."""
     from tinygrad_ae import exercises
-    from tinygrad_ae.cli import UsageError
 
     try:
         if args.action == "list":
@@ -62,22 +65,25 @@ def run(args: argparse.Namespace) -> int:
             return _start(args, exercises)
         if args.action == "check":
             return _check(args, exercises)
-    except exercises.ExerciseError as err:
-        raise UsageError(str(err)) from None
-    raise UsageError("choose an action: list, start NAME [FILE] or check FILE")
+    except (exercises.ExerciseError, _Refused) as err:
+        raise usage_error(str(err)) from None
+    raise usage_error("choose an action: list, start NAME [FILE] or check FILE")
+
+
+class _Refused(Exception):
+    """A request refused before grading (a file in the way, a bad option)."""
 
 
 def _start(args: argparse.Namespace, exercises: Any) -> int:
     from tinygrad_ae._files import write_atomically
-    from tinygrad_ae.cli import UsageError
 
     text = exercises.template(args.name)
     path = Path(args.file or f"exercise_{args.name}.py")
     if path.exists():
-        raise UsageError(f"{path} already exists; choose another file name so your work is "
+        raise _Refused(f"{path} already exists; choose another file name so your work is "
                          f"not overwritten")
     if not path.resolve().parent.is_dir():
-        raise UsageError(f"cannot write {path}: the folder {path.parent} does not exist")
+        raise _Refused(f"cannot write {path}: the folder {path.parent} does not exist")
     write_atomically(path, text.encode("utf-8"))
     exercise = exercises.get(args.name)
     print(f"wrote {path}: fill in {exercise.function}{exercise.signature}, then run\n"
@@ -86,10 +92,8 @@ def _start(args: argparse.Namespace, exercises: Any) -> int:
 
 
 def _check(args: argparse.Namespace, exercises: Any) -> int:
-    from tinygrad_ae.cli import UsageError
-
     if args.examples < 1:
-        raise UsageError(f"--examples must be at least 1, got {args.examples}")
+        raise _Refused(f"--examples must be at least 1, got {args.examples}")
     path = Path(args.file)
     picture = None if args.no_picture else Path(
         args.picture or path.with_name(f"{path.stem}_graph"))
