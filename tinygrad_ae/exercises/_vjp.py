@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from tinygrad_ae import strategies
 from tinygrad_ae.autograd import registry
 from tinygrad_ae.autograd.ops import NONZERO, REALS
-from tinygrad_ae.testing import OpCheckError, check_op
+from tinygrad_ae.testing import OpCheckError
+from tinygrad_ae.testing._check_op import ATOL, FD_EPS, RTOL, _check_op
 
 from ._common import Exercise, Grade
 
@@ -177,9 +178,8 @@ def grade_vjp(exercise: Exercise, student: Callable[..., Any],
             return Grade(exercise.name, False, f"✗ {exercise.name}: your function must take "
                          f"the arguments {exercise.signature}, in that order.")
         try:
-            report = check_op(entry, max_examples=max_examples, inputs=inputs,
-                              exact_shapes=True, check_partial=False, draw=picture,
-                              _partial_word="right")
+            report = _check_op(entry, max_examples, None, None, inputs, None, True, False,
+                               True, picture, FD_EPS, ATOL, RTOL, 0, "right")
         except OpCheckError as error:
             found = error.counterexample
             if "raised NotImplementedError" in found.explanation:

@@ -453,7 +453,6 @@ def check_op(
     atol: float = ATOL,
     rtol: float = RTOL,
     seed: int = 0,
-    _partial_word: str = "declared",
 ) -> CheckReport:
     """Property-test ``op`` (registered with :func:`tinygrad_ae.op`) and raise
     :class:`OpCheckError` with the smallest counterexample hypothesis can find.
@@ -483,6 +482,17 @@ def check_op(
     >>> print(report)
     op 'tanh': vjp, first derivative, sum, second derivative, dtype, partial passed on 5 examples
     """
+    return _check_op(op, max_examples, shapes, params, inputs, second_order, check_dtype,
+                     check_partial, exact_shapes, draw, eps, atol, rtol, seed, "declared")
+
+
+def _check_op(op: Op, max_examples: int, shapes: Sequence[Sequence[int]] | None,
+              params: dict[str, Any] | None, inputs: st.SearchStrategy[Any] | None,
+              second_order: bool | None, check_dtype: bool, check_partial: bool,
+              exact_shapes: bool, draw: str | os.PathLike[str] | None, eps: float,
+              atol: float, rtol: float, seed: int, partial_word: str) -> CheckReport:
+    """check_op, with the word the picture uses for the op's partial ("declared" for a
+    user's op, "right" for an exercise's)."""
     if not isinstance(op, Op):
         raise TypeError(f"check_op: expected an op made with tinygrad_ae.op(...), got "
                         f"{type(op).__name__}")
@@ -519,7 +529,7 @@ def check_op(
         if draw is not None:
             from ._picture import draw_counterexample
             try:
-                picture = draw_counterexample(op, counterexample, draw, _partial_word)
+                picture = draw_counterexample(op, counterexample, draw, partial_word)
             except Exception:  # noqa: BLE001 - a picture must never hide the counterexample
                 picture = None
         raise OpCheckError(counterexample, picture) from None
