@@ -23,7 +23,18 @@ def _no_leaked_ops():
         yield
 
 
-@pytest.mark.parametrize("op", ops.all_ops(), ids=lambda op: op.name)
+# Findings of check_op in ops owned elsewhere, kept visible until fixed (strict: a fix
+# turns the xfail into a failure that asks for the entry to be removed).
+KNOWN = {
+    "softplus": "its declared partial σ(βx) leaves out the linear branch (βx > threshold, "
+                "slope 1), so the drawings show the wrong formula there",
+}
+
+
+@pytest.mark.parametrize("op", [
+    pytest.param(op, marks=pytest.mark.xfail(reason=KNOWN[op.name], raises=OpCheckError,
+                                             strict=True)) if op.name in KNOWN else op
+    for op in ops.all_ops()], ids=lambda op: op.name)
 def test_every_builtin_op_passes(op):
     report = check_op(op, max_examples=8)
     assert "first derivative" in report.checks and "second derivative" in report.checks

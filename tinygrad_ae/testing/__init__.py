@@ -8,7 +8,7 @@ Use them from pytest like any assertion; a failure is an ``AssertionError``
 
 >>> import tinygrad_ae as tg
 >>> with tg.registry.scope():
-...     @tg.op("square", partial="2·{x}")
+...     @tg.op("my_square", partial="2·{x}")
 ...     def square(x):
 ...         return x * x
 ...     @square.vjp
