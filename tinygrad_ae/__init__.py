@@ -43,6 +43,7 @@ from .autograd.factories import (
 )
 from .autograd.functions import cat, concatenate, maximum, minimum, split, stack, where
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .autograd.ops._core import op
 from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
 __version__ = "0.1.0"
@@ -50,7 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
     "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
-    "__version__",
+    "op", "__version__",
     "cat", "concatenate", "stack", "split", "where", "maximum", "minimum",
     "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like", "ones_like",
     "full_like", "rand_like", "randn_like", "manual_seed",
@@ -64,7 +65,8 @@ _SUBMODULES = {
     "autograd": "autograd", "theory": "theory", "studies": "studies",
     "nn": "nn", "optim": "optim", "models": "models", "data": "data", "viz": "viz",
     "pca": "pca", "closed_form": "closed_form", "strategies": "strategies", "cli": "cli",
-    "teaching": "teaching",
+    "teaching": "teaching", "registry": "autograd.registry", "testing": "testing",
+    "exercises": "exercises",
     # where 0.1's flat modules went
     "tensor": "autograd.tensor", "engine": "autograd.engine", "ops": "autograd.ops",
     "gradcheck": "autograd.gradcheck", "convergence": "studies.convergence",

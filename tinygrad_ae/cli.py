@@ -883,6 +883,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench_module.add_arguments(bench)
     bench.set_defaults(run=_bench)
+
+    from tinygrad_ae.exercises import cli as exercise_cli
+
+    exercise_cli.register(commands, UsageError)
     return parser
 
 

@@ -30,7 +30,7 @@ def value(x: Any) -> np.ndarray:
 
 
 def _missing_vjp(*args: Any, **kwargs: Any) -> Any:
-    raise NotImplementedError("this op has no vjp registered")
+    raise NotImplementedError("this op has no vjp registered; attach one with @<op>.vjp")
 
 
 class Op:
@@ -106,16 +106,20 @@ class Op:
 
 
 def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
-       kind: str = "elementwise", saves_values: bool = True
+       kind: str = "elementwise", saves_values: bool = True, replace: bool = False
        ) -> Callable[[Callable[..., Any]], Op]:
-    """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``."""
+    """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``.
+
+    A name already registered is refused unless ``replace=True`` (which swaps the entry;
+    see :func:`tinygrad_ae.autograd.registry.scope` to undo it at the end of a test)."""
     def register(forward: Callable[..., Any]) -> Op:
         n_inputs = len(_input_names(forward))
         domains = (domain,) * n_inputs if isinstance(domain, str) else tuple(domain)
         partials = (partial,) * n_inputs if not isinstance(partial, tuple) else partial
         entry = Op(name, forward, domains, partials, kind, saves_values)
-        if name in REGISTRY:
-            raise ValueError(f"op {name!r} is registered twice")
+        if name in REGISTRY and not replace:
+            raise ValueError(f"op {name!r} is already registered; choose another name, or "
+                             f"pass replace=True to redefine it")
         REGISTRY[name] = entry
         return entry
     return register
