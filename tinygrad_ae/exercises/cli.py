@@ -84,7 +84,7 @@ def _start(args: argparse.Namespace, exercises: Any) -> int:
                          f"not overwritten")
     if not path.resolve().parent.is_dir():
         raise _Refused(f"cannot write {path}: the folder {path.parent} does not exist")
-    write_atomically(path, text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"), may_replace=lambda _: False)  # made meanwhile
     exercise = exercises.get(args.name)
     print(f"wrote {path}: fill in {exercise.function}{exercise.signature}, then run\n"
           f"  tinygrad-ae exercise check {path}")
