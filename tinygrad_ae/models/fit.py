@@ -32,10 +32,13 @@ with zero loss gives no scale, so the rule then waits for a non-zero best."""
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite, or grew more than :data:`BLOWUP_FACTOR`-fold
-    above its starting value, during :func:`fit`. The parameters were restored
+    """The loss became NaN or infinite during :func:`fit`. The parameters were restored
     from the last step whose loss was finite. ``epoch``, ``loss``, ``lr``, ``history``
     (the epochs completed) and ``message`` say where and why.
+
+    It is raised too when the loss stays finite but grows more than
+    :data:`BLOWUP_FACTOR`-fold above its starting (or best) value; the parameters are
+    then restored from the step before.
 
     >>> from tinygrad_ae.models import LinearAutoencoder
     >>> import numpy as np
