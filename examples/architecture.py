@@ -40,7 +40,7 @@ LAYERS = [
     ("optimizers", ["optim"]),
     ("layers and losses", ["nn"]),
     ("engine, theory, data", ["autograd", "theory", "data"]),
-    ("files", ["_files"]),
+    ("files and start-up", ["_files", "_startup"]),
 ]
 COLOURS = {"autograd": "#dbe9f6", "theory": "#c7e9c0", "data": "#eeeeee"}
 

@@ -46,7 +46,8 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks
 __all__ = ["atomic_file", "write_atomically", "write_together", "clean_leftovers",
            "OutputConflict", "check_output_folder", "output_folder", "check_output_file",
            "sha256_of", "finite_json", "OUTPUT_MARKER", "describe_special_file",
-           "memory_bytes", "folder_lock", "staging_folder"]
+           "memory_bytes", "folder_lock", "staging_folder", "sign_picture",
+           "is_signed_picture", "environment_message", "SIGNATURE"]
 
 OUTPUT_MARKER = ".tinygrad-ae-output"
 """The marker of a folder this tool wrote into: JSON listing each file it wrote and the
@@ -636,3 +637,67 @@ def _commit(folder: Path, staging: Path, target: Path, flag: str) -> None:
             _replace(staging / name, folder / name)
         staging.rmdir()
         _write_marker(folder, {**listed, **{name: [digest] for name, digest in new.items()}})
+
+
+# --- pictures signed as the tool's, and failures of the machine in words ---------------
+
+SIGNATURE = b"written by tinygrad-ae"
+
+
+def sign_picture(path: Path) -> None:
+    """Mark a picture as written by this tool, so a later run may replace it (and only
+    then): an XML comment in SVG, a tEXt chunk in PNG, a comment line in PDF and DOT.
+    The file is rewritten atomically."""
+    import struct
+    import zlib
+
+    content = path.read_bytes()
+    if path.suffix == ".svg":
+        head, _, rest = content.partition(b"?>")
+        signed = (head + b"?>\n<!-- " + SIGNATURE + b" -->" + rest if rest
+                  else b"<!-- " + SIGNATURE + b" -->\n" + content)
+    elif path.suffix == ".png" and content[12:16] == b"IHDR":
+        chunk = b"tEXt" + b"Software\0" + SIGNATURE
+        end = 8 + 12 + struct.unpack(">I", content[8:12])[0]  # after the IHDR chunk
+        signed = (content[:end] + struct.pack(">I", len(chunk) - 4) + chunk
+                  + struct.pack(">I", zlib.crc32(chunk)) + content[end:])
+    elif path.suffix == ".pdf":
+        signed = content + b"\n% " + SIGNATURE + b"\n"
+    else:
+        signed = content + b"\n// " + SIGNATURE + b"\n"
+    write_atomically(path, signed)
+
+
+def is_signed_picture(path: Path) -> bool:
+    """Whether ``path`` carries the mark of :func:`sign_picture`."""
+    try:
+        return (path.is_file() and path.stat().st_size < 1 << 28
+                and SIGNATURE in path.read_bytes())
+    except OSError:
+        return False
+
+
+_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space or write somewhere else",
+    errno.EDQUOT: "the disk quota is used up; free some space or write somewhere else",
+    errno.EFBIG: "the file would be larger than this system allows (see 'ulimit -f'); "
+                 "write somewhere else or raise the limit",
+    errno.ENAMETOOLONG: "the name is too long for this file system; choose a shorter one",
+    errno.EACCES: "permission denied; choose a file or folder you may write",
+    errno.EPERM: "operation not permitted; choose a file or folder you may write",
+    errno.EROFS: "the file system is read-only; write somewhere else",
+    errno.EMFILE: "too many open files; close some programs or raise 'ulimit -n'",
+    errno.EIO: "an input/output error from the disk; check the device",
+}
+
+
+def environment_message(err: OSError) -> str:
+    """One line for a failure of the machine rather than of the input: what, where, and
+    what to do.
+
+    >>> environment_message(OSError(errno.ENOSPC, "No space left on device", "out/m.npz"))
+    'cannot use out/m.npz: the disk is full; free some space or write somewhere else'
+    """
+    where = f" {err.filename}" if err.filename else ""
+    advice = _ADVICE.get(err.errno or 0) or (err.strerror or str(err)).lower()
+    return f"cannot use{where}: {advice}"

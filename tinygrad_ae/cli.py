@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
-import json
 import math
 import os
 import signal
@@ -39,15 +37,14 @@ from tinygrad_ae._files import (
     OutputConflict,
     check_output_file,
     check_output_folder,
-    clean_leftovers,
+    environment_message,
     finite_json,
-    folder_lock,
+    is_signed_picture,
     memory_bytes,
     output_folder,
-    sha256_of,
+    sign_picture,
     staging_folder,
     write_atomically,
-    write_together,
 )
 
 __all__ = ["main", "UsageError", "build_parser"]
@@ -74,7 +71,6 @@ DEMO_FILES = ("graph_dL_dw1.svg", "graph_dL_dw1.dot", "network.svg", "network.do
               "chain_rule_w1.txt", "convergence.png", "report.md", "backward_steps.html",
               "backward_steps_frames")
 TRAIN_FILES = ("metrics.json", "loss.png")
-MODEL_FORMAT = "tinygrad-ae model"
 
 
 def _check_writable_folder(target: Path, names: Sequence[str]) -> None:
@@ -379,35 +375,31 @@ def split_rows(n_samples: int, val_fraction: float, seed: int) -> tuple[np.ndarr
 
 
 def build_model(spec: dict[str, Any]) -> Any:
-    """The autoencoder described by a ``train`` spec (features, code_dim, hidden,
-    activation, seed)."""
-    from tinygrad_ae import models
+    """The autoencoder described by a ``train`` spec (see
+    :func:`tinygrad_ae.models.saved.build_model`)."""
+    from tinygrad_ae.models.saved import build_model as build
 
-    m, k, hidden = spec["n_features"], spec["code_dim"], list(spec["hidden"])
-    if not hidden and spec["activation"] == "linear":
-        return models.LinearAutoencoder(m, k, rng=spec.get("seed"))
-    activation = None if spec["activation"] == "linear" else spec["activation"]
-    from tinygrad_ae import nn
-
-    nn.manual_seed(spec.get("seed"))
-    return models.mlp_autoencoder([m, *hidden, k], activation=activation)
+    return build(spec)
 
 
-def parameter_count(spec: dict[str, Any]) -> int:
-    """How many numbers the autoencoder of a ``train`` spec holds: the weights and biases
-    of every ``Linear`` of its encoder and its mirrored decoder.
+def load_trained(path: str | Path) -> Any:
+    """Rebuild a model saved by ``tinygrad-ae train --save PATH`` (its ``.json`` checked
+    field by field and against the ``.npz`` before anything is built: see
+    :func:`tinygrad_ae.models.saved.load_trained`); any problem is a :class:`UsageError`."""
+    from tinygrad_ae.models.saved import SavedModelError
+    from tinygrad_ae.models.saved import load_trained as load
 
-    >>> parameter_count({"n_features": 4, "code_dim": 2, "hidden": [], "activation": "linear"})
-    22
-    """
-    sizes = [int(spec["n_features"]), *(int(h) for h in spec["hidden"]), int(spec["code_dim"])]
-    pairs = list(zip(sizes, sizes[1:]))
-    return sum(a * b + b for a, b in pairs) + sum(a * b + a for a, b in pairs)
+    try:
+        return load(path)
+    except SavedModelError as err:
+        raise UsageError(str(err)) from None
 
 
 def _check_model_fits_in_memory(spec: dict[str, Any]) -> None:
     """Refuse, before building anything, a model whose parameters, gradients and optimizer
     state (about 5 copies of 8 bytes per parameter) exceed this machine's memory."""
+    from tinygrad_ae.models.saved import parameter_count
+
     count = parameter_count(spec)
     memory = memory_bytes()
     if memory is not None and 40 * count > memory:
@@ -417,32 +409,9 @@ def _check_model_fits_in_memory(spec: dict[str, Any]) -> None:
                          f"--hidden sizes")
 
 
-def _is_model_json(path: Path) -> bool:
-    """Whether ``path`` is an architecture file written by ``train --save``."""
-    try:
-        if not path.is_file() or path.stat().st_size > _MAX_JSON_BYTES:
-            return False
-        content = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(content, dict) and content.get("format") == MODEL_FORMAT
-
-
-def _is_saved_model(path: Path) -> bool:
-    """Whether ``path`` is a model ``.npz`` written by ``train --save``: its ``.json`` is
-    ours and records this very content (0.1's records no checksum: trusted as a pair)."""
-    spec_path = path.with_suffix(".json")
-    if not _is_model_json(spec_path):
-        return False
-    recorded = json.loads(spec_path.read_text(encoding="utf-8")).get("npz_sha256")
-    try:
-        return recorded is None or recorded == sha256_of(path)
-    except OSError:
-        return False
-
-
 def _train(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, nn
+    from tinygrad_ae.models.saved import is_model_json, is_saved_model, save_trained
     from tinygrad_ae.theory import pca
 
     path = Path(args.data)
@@ -461,9 +430,9 @@ def _train(args: argparse.Namespace) -> int:
         if save.resolve().parent == out.resolve() and not out.exists():
             pass  # into the --out folder this run makes: nothing there to lose
         else:
-            _check_writable_file(save, "--save", owned=_is_saved_model, inputs=[path])
+            _check_writable_file(save, "--save", owned=is_saved_model, inputs=[path])
             _check_writable_file(save.with_suffix(".json"), f"--save {save}: the "
-                                 f"architecture file", owned=_is_model_json, inputs=[path])
+                                 f"architecture file", owned=is_model_json, inputs=[path])
     try:
         X_all = data.load_array(path)
     except (data.DataError, FileNotFoundError) as err:
@@ -526,7 +495,7 @@ def _train(args: argparse.Namespace) -> int:
                                              encoding="utf-8")
         _loss_plot(folder / "loss.png", history["loss"], pca_train, val_loss, pca_val)
     if save is not None:
-        _save_model(model, spec, save)
+        save_trained(model, spec, save, __version__)
     print(f"trained {type(model).__name__} {m}→{args.code_dim} for {history.epochs_run} "
           f"epochs: train loss {train_loss:.6g}, validation loss {val_loss:.6g}; "
           f"PCA with {args.code_dim} components: validation loss {pca_val:.6g}")
@@ -534,124 +503,6 @@ def _train(args: argparse.Namespace) -> int:
     if save is not None:
         print(f"saved the model to {save} (architecture in {save.with_suffix('.json')})")
     return 0
-
-
-def _save_model(model: Any, spec: dict[str, Any], save: Path) -> None:
-    """Write the weights (``save``) and the architecture (its ``.json``, which records the
-    weights' SHA-256) as one unit: both new, or both as they were."""
-    import hashlib
-    import io
-
-    buffer = io.BytesIO()
-    np.savez(buffer, **model.state_dict())
-    weights = buffer.getvalue()
-    architecture = json.dumps({"format": MODEL_FORMAT, "version": __version__, "model": spec,
-                               "npz_sha256": hashlib.sha256(weights).hexdigest()}, indent=2)
-    write_together({save: weights, save.with_suffix(".json"): architecture.encode("utf-8")},
-                   may_replace=lambda path: (_is_saved_model(path) if path.suffix == ".npz"
-                                             else _is_model_json(path)))
-
-
-_MAX_JSON_BYTES = 1 << 20  # an architecture file is a few hundred bytes
-_ACTIVATIONS = ("linear", "tanh", "relu", "sigmoid")
-
-
-def _spec_problems(content: Any) -> list[str]:
-    """Every problem of a parsed architecture file, field by field (empty when valid)."""
-    if not isinstance(content, dict):
-        return [f"it holds a JSON {type(content).__name__}, not an object"]
-    problems = []
-    if content.get("format") != MODEL_FORMAT:
-        problems.append(f"'format' is {content.get('format')!r}, not {MODEL_FORMAT!r}")
-    if "npz_sha256" in content and not isinstance(content["npz_sha256"], str):
-        problems.append("'npz_sha256' is not a string")
-    spec = content.get("model")
-    if not isinstance(spec, dict):
-        return problems + ["'model' is missing or not an object"]
-
-    def whole(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    m: Any = spec.get("n_features")
-    k: Any = spec.get("code_dim")
-    hidden = spec.get("hidden")
-    if not (whole(m) and m >= 2):
-        problems.append(f"'n_features' must be an integer of at least 2, got {m!r}")
-    if not (whole(k) and k >= 1 and (not whole(m) or k < m)):
-        problems.append(f"'code_dim' must be an integer from 1 to n_features - 1, got {k!r}")
-    if not (isinstance(hidden, list) and all(whole(h) and h >= 1 for h in hidden)):
-        problems.append(f"'hidden' must be a list of positive integers, got "
-                        f"{str(hidden)[:60]}")
-    if spec.get("activation") not in _ACTIVATIONS:
-        problems.append(f"'activation' must be one of {', '.join(_ACTIVATIONS)}, got "
-                        f"{str(spec.get('activation'))[:60]!r}")
-    seed: Any = spec.get("seed")
-    if not (seed is None or (whole(seed) and seed >= 0)):
-        problems.append(f"'seed' must be an integer of 0 or more, or null, got "
-                        f"{str(seed)[:60]}")
-    return problems
-
-
-def load_trained(path: str | Path) -> Any:
-    """Rebuild a model saved by ``tinygrad-ae train --save PATH``: read PATH's ``.json``
-    architecture beside it, check it field by field and against the shapes stored in PATH
-    (read from the array headers alone), and only then build the model and load the
-    weights. Any problem raises :class:`UsageError`, several listed one per line."""
-    path = Path(path)
-    spec_path = path.with_suffix(".json")
-    clean_leftovers(path.resolve().parent)  # finishes a save that was killed half way
-    if not path.exists():
-        raise UsageError(f"{path} does not exist; train and save a model with "
-                         f"'tinygrad-ae train DATA --save {path.name}'")
-    if not path.is_file():
-        raise UsageError(f"{path} is not a regular file (a folder, a pipe or a device); "
-                         f"name a .npz written by 'tinygrad-ae train --save'")
-    with folder_lock(path.resolve().parent, shared=True):  # never half of a pair being saved
-        return _load_pair(path, spec_path)
-
-
-def _load_pair(path: Path, spec_path: Path) -> Any:
-    from tinygrad_ae.nn.module import ModelFileError, npz_headers
-
-    where = (f"{spec_path} (the architecture of {path}, written by "
-             f"'tinygrad-ae train --save')")
-    try:
-        if not spec_path.is_file():
-            raise UsageError(f"{where} is missing or not a regular file")
-        if spec_path.stat().st_size > _MAX_JSON_BYTES:
-            raise UsageError(f"{where} is {spec_path.stat().st_size:,} bytes, far larger than "
-                             f"an architecture file; it is not one")
-        content = json.loads(spec_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"{where} cannot be read: {getattr(err, 'strerror', None) or err}"
-                         ) from None
-    except (ValueError, RecursionError) as err:
-        raise UsageError(f"{where} is not valid JSON ({str(err)[:80]})") from None
-    problems = _spec_problems(content)
-    if problems:
-        head = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
-        raise UsageError(f"{where} has {head}:" + "".join(f"\n  - {p}" for p in problems))
-    spec = content["model"]
-    recorded = content.get("npz_sha256")
-    if recorded is not None and recorded != sha256_of(path):
-        raise UsageError(f"{path} and {spec_path} do not belong together (the weights are "
-                         f"not the ones this architecture file was saved with); save the "
-                         f"model again with 'tinygrad-ae train --save'")
-    try:
-        headers = npz_headers(path)
-    except ModelFileError as err:
-        raise UsageError(str(err).splitlines()[0]) from None
-    stored = sum(int(np.prod(shape)) for shape, _ in headers.values())
-    expected = parameter_count(spec)
-    if stored != expected:
-        raise UsageError(f"{spec_path} describes a model of {expected:,} parameters, but "
-                         f"{path} holds {stored:,} numbers; they do not belong together")
-    model = build_model(spec)
-    try:
-        model.load(path)
-    except (ValueError, OSError) as err:
-        raise UsageError(str(err)) from None
-    return model
 
 
 def _loss_figure(losses: list[float], pca_train: float, val_loss: float,
@@ -696,7 +547,7 @@ def _graph(args: argparse.Namespace) -> int:
     inputs = ([Path(choice), Path(choice).with_suffix(".json")]
               if choice not in ("paper", "linear", "mlp") else [])
     for target in {_with_suffix(out, args.format), _with_suffix(out, "dot")}:
-        _check_writable_file(target, "--out", owned=_is_signed_picture, inputs=inputs)
+        _check_writable_file(target, "--out", owned=is_signed_picture, inputs=inputs)
     if choice == "paper":
         model: Any = models.PaperAutoencoder(seed=args.seed)
         root = model.loss(data.correlated_2d(3, seed=args.seed))
@@ -731,47 +582,13 @@ def _graph(args: argparse.Namespace) -> int:
     # Drawn and signed in private, then renamed into place: whole and signed, or not there.
     with staging_folder(out) as staging:
         drawn = _render(picture, staging / out.name, args.format, missing)
-        _sign_picture(drawn)
+        sign_picture(drawn)
         written = out.parent / drawn.name
-        write_atomically(written, drawn.read_bytes(), may_replace=_is_signed_picture)
+        write_atomically(written, drawn.read_bytes(), may_replace=is_signed_picture)
     if missing:
         print(f"note: {GRAPHVIZ_HINT}", file=sys.stderr)
     print(f"wrote {written}")
     return 0
-
-
-SIGNATURE = b"written by tinygrad-ae"
-
-
-def _sign_picture(path: Path) -> None:
-    """Mark a picture as written by this tool, so a later run may replace it (and only
-    then): an XML comment in SVG, a tEXt chunk in PNG, a comment line in PDF and DOT."""
-    import struct
-    import zlib
-
-    content = path.read_bytes()
-    if path.suffix == ".svg":
-        head, _, rest = content.partition(b"?>")
-        signed = (head + b"?>\n<!-- " + SIGNATURE + b" -->" + rest if rest
-                  else b"<!-- " + SIGNATURE + b" -->\n" + content)
-    elif path.suffix == ".png" and content[12:16] == b"IHDR":
-        chunk = b"tEXt" + b"Software\0" + SIGNATURE
-        end = 8 + 12 + struct.unpack(">I", content[8:12])[0]  # after the IHDR chunk
-        signed = (content[:end] + struct.pack(">I", len(chunk) - 4) + chunk
-                  + struct.pack(">I", zlib.crc32(chunk)) + content[end:])
-    elif path.suffix == ".pdf":
-        signed = content + b"\n% " + SIGNATURE + b"\n"
-    else:
-        signed = content + b"\n// " + SIGNATURE + b"\n"
-    write_atomically(path, signed)
-
-
-def _is_signed_picture(path: Path) -> bool:
-    try:
-        return (path.is_file() and path.stat().st_size < 1 << 28
-                and SIGNATURE in path.read_bytes())
-    except OSError:
-        return False
 
 
 def _all_tensors(root: Any) -> list[Any]:
@@ -890,35 +707,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_ADVICE = {
-    errno.ENOSPC: "the disk is full; free some space or write somewhere else",
-    errno.EDQUOT: "the disk quota is used up; free some space or write somewhere else",
-    errno.EFBIG: "the file would be larger than this system allows (see 'ulimit -f'); "
-                 "write somewhere else or raise the limit",
-    errno.ENAMETOOLONG: "the name is too long for this file system; choose a shorter one",
-    errno.EACCES: "permission denied; choose a file or folder you may write",
-    errno.EPERM: "operation not permitted; choose a file or folder you may write",
-    errno.EROFS: "the file system is read-only; write somewhere else",
-    errno.EMFILE: "too many open files; close some programs or raise 'ulimit -n'",
-    errno.EIO: "an input/output error from the disk; check the device",
-}
-
-
-def _environment_message(err: OSError) -> str:
-    """One line for a failure of the machine rather than of the input: what, where, and
-    what to do."""
-    where = f" {err.filename}" if err.filename else ""
-    advice = _ADVICE.get(err.errno or 0) or (err.strerror or str(err)).lower()
-    return f"cannot use{where}: {advice}"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input or a failure of the
     environment such as a full disk, 130 interrupted, 1 internal)."""
     name = "tinygrad-ae"
-    from tinygrad_ae._startup import quiet_interrupt
-
-    if signal.getsignal(signal.SIGINT) is quiet_interrupt:
+    # Python's own Ctrl-C handler back, in place of the quiet one of tinygrad_ae._startup
+    # (identified by its module, so the command line does not import the start-up hook).
+    handler = signal.getsignal(signal.SIGINT)
+    if getattr(handler, "__module__", None) == "tinygrad_ae._startup":
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         parser = build_parser()
@@ -946,7 +742,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}: stopped: standard output was closed", file=sys.stderr)
         return 2
     except OSError as err:
-        print(f"{name}: error: {_environment_message(err)}", file=sys.stderr)
+        print(f"{name}: error: {environment_message(err)}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 - the promise is: never a traceback
         if os.environ.get("TINYGRAD_AE_DEBUG"):

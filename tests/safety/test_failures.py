@@ -21,6 +21,7 @@ from safety.support import hidden, spawn, train_args
 
 from tinygrad_ae import _files, cli, models, nn
 from tinygrad_ae.data import DataError, load_array
+from tinygrad_ae.models import saved as saved_models
 
 # --- the environment -----------------------------------------------------------------------
 
@@ -223,7 +224,7 @@ def test_every_bad_field_is_listed_before_anything_is_built(saved, monkeypatch):
     spec["model"].update(n_features="3", code_dim=True, hidden=[10**9, -1],
                          activation="rm -rf", seed=1.5)
     saved.with_suffix(".json").write_text(json.dumps(spec))
-    monkeypatch.setattr(cli, "build_model", lambda spec: pytest.fail("built"))
+    monkeypatch.setattr(saved_models, "build_model", lambda spec: pytest.fail("built"))
     with pytest.raises(cli.UsageError) as caught:
         cli.load_trained(saved)
     lines = str(caught.value).splitlines()
@@ -238,7 +239,7 @@ def test_a_huge_architecture_is_refused_before_it_is_built(saved, monkeypatch):
     spec["model"]["hidden"] = [10**6, 10**6]
     del spec["npz_sha256"]
     saved.with_suffix(".json").write_text(json.dumps(spec))
-    monkeypatch.setattr(cli, "build_model", lambda spec: pytest.fail("built"))
+    monkeypatch.setattr(saved_models, "build_model", lambda spec: pytest.fail("built"))
     with pytest.raises(cli.UsageError, match="parameters, but .* holds 10 numbers"):
         cli.load_trained(saved)
 
