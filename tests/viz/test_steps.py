@@ -111,8 +111,9 @@ def test_a_browser_steps_with_the_keys_and_shows_the_engine_gradients(tmp_path):
     last = order[int(focus[1:])]
     assert last.grad is not None
     np.testing.assert_allclose(value, last.grad, rtol=EXACT)
+    w1_focus = f"t{next(i for i, t in enumerate(order) if t is model.w1)}"
     w1_step = next(n for n, s in enumerate(walk.steps, start=1)
-                   if s.kind == "backward" and s.focus == f"t{next(i for i, t in enumerate(order) if t is model.w1)}")
+                   if s.kind == "backward" and s.focus == w1_focus)
     step, _, value = shown(chromium(url + f"#step={w1_step}", tmp_path / "p3"))
     assert step == w1_step
     np.testing.assert_allclose(value, model.w1.grad, rtol=EXACT)
