@@ -1,6 +1,6 @@
 """Run the performance benchmarks: ``python benchmarks/run.py [options]``.
 
-The same as ``tinygrad-ae bench`` (see ``tinygrad_ae/bench.py`` and docs/performance.md):
+The same as ``tinygrad-ae bench`` (see ``tinygrad_ae/studies/bench/`` and docs/performance.md):
 five workloads in float32 and float64, timed for tinygrad_ae, hand-written numpy and
 PyTorch (when installed), with every framework's loss checked before any time is shown.
 

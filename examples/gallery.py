@@ -6,9 +6,9 @@ Run from the repository root:
     python examples/gallery.py --out /tmp/pics
 
 Every picture is drawn from a fixed model and fixed data, so running it again gives the same
-files. The paper's network uses THEORY.md §2's Example 1 parameters (w1, w2, b1, w3, w4, b2, b3)
-= (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1) and three samples, so every value fits on its node.
-It also prints the chain-rule text for ∂L/∂w1 that docs/pictures.md quotes.
+files. The paper's network uses the worked example's parameters (docs/theory.md#corrected-partials)
+(w1, w2, b1, w3, w4, b2, b3) = (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1) and three samples, so every
+value fits on its node. It also prints the chain-rule text for ∂L/∂w1 that docs/pictures.md quotes.
 
 Without Graphviz's ``dot`` program the DOT sources are still written and the script exits
 with status 1 and the install command.
@@ -53,18 +53,18 @@ def pictures() -> dict[str, tuple[Callable[[], object], tuple[str, ...]]]:
     """name → (function drawing it, formats)."""
     def paper_graph() -> object:
         _, loss = paper()
-        return viz.draw_graph(loss, highlight="w1", rankdir="TB")
+        return viz.draw_graph(loss, highlight="w1")
 
     def paper_network() -> object:
         return viz.draw_network(paper()[0])
 
     def linear_graph() -> object:
         model = models.LinearAutoencoder(4, 2, rng=SEED)
-        return viz.draw_graph(reconstruction_loss(model, 5, 4), names=model, rankdir="TB")
+        return viz.draw_graph(reconstruction_loss(model, 5, 4), names=model)
 
     def mlp_graph() -> object:
         model = models.mlp_autoencoder([6, 4, 2], activation="tanh", rng=SEED)
-        return viz.draw_graph(reconstruction_loss(model, 5, 6), names=model, rankdir="TB")
+        return viz.draw_graph(reconstruction_loss(model, 5, 6), names=model)
 
     def mlp_network() -> object:
         return viz.draw_network(models.mlp_autoencoder([6, 4, 2], activation="tanh",

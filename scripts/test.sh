@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 if [ "${CI:-}" = true ]; then export TINYGRAD_AE_TORCH=1; fi
 TINYGRAD_AE_BROWSER=1 bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check .
+echo "== layers"; .venv/bin/lint-imports
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"; .venv/bin/python -m pytest "$@"

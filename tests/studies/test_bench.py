@@ -146,3 +146,36 @@ def test_every_ablation_still_runs_and_computes_numpys_losses():
             with ablation._patched(patches()):
                 losses = bench.check_losses(workload, "float64", size="tiny", steps=2)
             assert bench.losses_agree(losses["numpy"], losses["tinygrad_ae"], "float64"), title
+
+
+def test_each_timing_has_cpu_time_a_spread_and_the_machines_load():
+    result = bench.time_workload("W7-1e4", "float64", size="tiny", repeats=3,
+                                 block_seconds=0.0)
+    ours = result["frameworks"]["tinygrad_ae"]
+    assert ours["cpu_median_s"] > 0 and len(ours["cpu_samples_s"]) == 3
+    low, high = ours["ratio_range"]
+    assert low <= high
+    ratios = [s / b for s, b in zip(ours["samples_s"], result["frameworks"]["numpy"]
+                                    ["samples_s"])]
+    assert (low, high) == (min(ratios), max(ratios))
+    assert isinstance(result["busy"], bool) and len(result["load_average"]) == 2
+
+
+def test_a_busy_measurement_is_flagged_in_both_tables(monkeypatch):
+    monkeypatch.setattr(bench.harness, "_load_average", lambda: 1e6)
+    report = bench.run_benchmarks(["W1"], ["float64"], size="tiny", repeats=1,
+                                  use_torch=False)
+    assert report["results"][0]["busy"] is True
+    assert "WARNING: the machine was busy" in bench.format_table(report)
+    assert "⚠ busy" in bench.markdown_table(report)
+
+
+def test_the_narrow_workload_baseline_is_numpys_fastest_calls_and_agrees():
+    # W7's numpy baseline avoids the slow generic reductions; it must still compute the
+    # same losses as the straightforward formula.
+    X, ((W_e, b_e), (W_d, b_d)) = bench.workloads._w7_setup(np.dtype(np.float64),
+                                                           {"n_samples": 50})
+    step = bench.WORKLOADS["W7-1e4"].build("numpy", np.dtype(np.float64),
+                                           {"n_samples": 50, "lr": 0.05})
+    plain = (((X @ W_e.T + b_e) @ W_d.T + b_d - X) ** 2).sum(axis=1).mean()
+    assert step() == pytest.approx(plain, rel=1e-12)

@@ -1,4 +1,5 @@
-"""studies.convergence: the learning-dynamics predictions of THEORY.md §4 against our engine.
+"""studies.convergence: the learning-dynamics predictions of docs/theory.md#learning-dynamics
+against our engine.
 
 Every run here trains with the engine (``backward()`` + ``optim``) on data whose 1/N covariance
 is exact (``data.with_spectrum``), and checks a prediction derived independently of it: the
@@ -10,6 +11,7 @@ seconds.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,7 +31,7 @@ from tinygrad_ae.studies.convergence import (
 # --- tolerances, each with its reason --------------------------------------------------------
 
 # P6: the discrete Saxe formula ignores the decaying (a − b)/2 part and the cubic terms before
-# π = ½; THEORY.md §4 observed 0.95–1.03 of the measured first step with π ≥ ½.
+# π = ½; docs/theory.md#test-tolerances reports 0.95–1.03 of the measured first step with π ≥ ½.
 SAXE_RTOL = 0.10
 # P5: the PCA subspace to 1e-3 rad, the bound to 1e-6 relative, the mean reconstructed to 1e-6.
 ANGLE_TOL = 1e-3
@@ -44,14 +46,16 @@ TRAIN_LOSS_RTOL = 1e-13
 STABLE_GAP = 1e-10
 UNSTABLE_GAP = 1e-3
 # P9: GD from σ0 ≤ 1e-3 conserves B = W_e W_eᵀ + b_e b_eᵀ − W_dᵀ W_d up to O(σ0²) + O(η²) drift,
-# so W_d ends with singular values 1 ± O(1e-3); 1e-2 is THEORY.md's bound.
+# so W_d ends with singular values 1 ± O(1e-3); 1e-2 is the bound of docs/theory.md#test-tolerances
+# (P9).
 BALANCE_TOL = 1e-2
 # Our angle routine (QR, then arcsin of a spectral norm) vs pca.principal_angles (SVD of both
 # bases): both accurate to ~1e-15 absolute at small angles.
 ANGLE_AGREEMENT = 1e-12
 # The 2-1-2 network and LinearAutoencoder(2, 1) compute the same sums in a different order.
 SAME_NETWORK_RTOL = 1e-9
-# predict_network against a measured run: THEORY.md §5 saw 0.98–1.05 (5th–95th percentile).
+# predict_network against a measured run: docs/theory.md#reference-measurements saw 0.98–1.05
+# (5th–95th percentile).
 PREDICTION_RTOL = 0.05
 
 
@@ -71,7 +75,7 @@ def test_quick_study_converges_and_slows_as_the_eigengap_shrinks():
     gaps = sorted(medians)
     assert gaps == [1.5, 2.0, 4.0, 10.0, 100.0]
     steps = [medians[g] for g in gaps]
-    # THEORY.md §4: the decoder criterion is monotone in λ_k/λ_(k+1) at fixed λ_k.
+    # docs/theory.md#alignment-tail: the decoder criterion is monotone in λ_k/λ_(k+1) at fixed λ_k.
     assert all(a > b for a, b in zip(steps, steps[1:])), steps
     assert steps[0] > 2 * steps[-1]  # the alignment phase dominates at small gaps
 
@@ -136,7 +140,8 @@ def gapped_cases(draw: st.DrawFn):
 @given(gapped_cases())
 def test_p5_gd_from_small_init_reaches_the_pca_solution(case):
     X, lam, Q, k, mean, seed = case
-    # THEORY.md §3.12: η = 1/(4 λ_max(M̃)) keeps the bias directions stable too.
+    # docs/theory.md#step-size-and-centring: η = 1/(4 λ_max(M̃)) keeps the bias directions stable
+    # too.
     lr = max_stable_lr(lam, mean, components=Q).safe
     result = train_until_pca(X, k, lr=lr, init_scale=1e-4, max_steps=3000, seed=seed,
                              loss_rtol=TRAIN_LOSS_RTOL)
@@ -302,3 +307,37 @@ def test_run_reaches_no_result_within_a_short_budget_reports_none():
     result = train_until_pca(X, 1, lr=0.1, max_steps=10, seed=0)
     assert result.steps is None and not result.converged and result.steps_run == 10
     assert math.isfinite(result.final_loss_gap) and result.final_loss_gap > LOSS_RTOL
+
+
+def test_the_learning_rate_figure_keeps_its_stability_label_on_the_axes(tmp_path,
+                                                                         monkeypatch):
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    from tinygrad_ae.studies.convergence import figures, study, summarize
+
+    saved: list[Any] = []
+    original = Figure.savefig
+
+    def keep(self: Any, *args: Any, **kwargs: Any) -> Any:
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    rows = study(quick=True, seeds=1, sweeps=["lr"], progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no "constrained_layout not applied"
+        figures._plot_lr(summarize(rows), tmp_path / "convergence_lr.png")
+    lr_figure = saved[-1]
+    axis = lr_figure.axes[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(lr_figure).get_renderer()
+    lr_figure.draw(renderer)
+    box = axis.get_window_extent(renderer)
+    labels = [t for t in axis.texts if "1/(2λ₁)" in t.get_text()]
+    assert len(labels) == 1
+    label = labels[0].get_window_extent(renderer)
+    assert box.x0 <= label.x0 and label.x1 <= box.x1 + 1
+    assert box.y0 <= label.y0 and label.y1 <= box.y1

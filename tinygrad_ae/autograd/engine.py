@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_ae.autograd._fast import sum_rows
 from tinygrad_ae.autograd.inplace import check_unchanged
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor, enable_grad
 
@@ -68,7 +69,10 @@ def _fit_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     """
     lead = g.ndim - len(shape)
     if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
+        if isinstance(g, np.ndarray) and lead == 1 and g.ndim == 2:
+            g = sum_rows(g)   # a bias's gradient: numpy is slow on tall, skinny arrays
+        else:
+            g = g.sum(axis=tuple(range(lead)))
     if g.shape != shape:
         offset = len(shape) - g.ndim
         kept = tuple(i for i, n in enumerate(g.shape) if n != 1 and shape[i + offset] == 1)

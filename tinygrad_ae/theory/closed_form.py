@@ -1,12 +1,12 @@
 """Hand-derived gradients of linear autoencoders: the independent truth for the engine.
 
 Layer: numpy only; imports nothing of ours. Every formula here was derived by hand
-(docs/derivation.md) and is checked against central finite differences in
-tests/test_closed_form.py, so the autodiff engine can be checked against it and never
+(docs/derivation.md in the repository) and is checked against central finite differences in
+tests/theory/test_closed_form.py, so the autodiff engine can be checked against it and never
 against itself.
 
-Loss (the paper's normalisation, THEORY.md §0): L = (1/N) Σ_i ‖x_i − x̂_i‖², summed over
-features and averaged over samples, m times PyTorch's MSELoss(reduction="mean").
+Loss (the paper's normalisation, docs/theory.md#conventions): L = (1/N) Σ_i ‖x_i − x̂_i‖², summed
+over features and averaged over samples, m times PyTorch's MSELoss(reduction="mean").
 
 The paper's 2-1-2 network, for sample i (X has shape (N, 2)):
 
@@ -33,6 +33,7 @@ __all__ = [
     "paper_printed_partials",
     "linear_ae_loss",
     "linear_ae_grads",
+    "contractive_penalty",
 ]
 
 FloatArray = NDArray[np.floating[Any]]
@@ -95,7 +96,7 @@ def paper_loss(params: Mapping[str, Any], X: ArrayLike) -> float:
 
     params: dict with the seven floats w1, w2, b1, w3, w4, b2, b3; X: (N, 2).
 
-    THEORY.md §2, Example 1: one sample x = (1, 2); h = 0.4, r = (0.48, 2.34).
+    docs/theory.md#corrected-partials, Example 1: one sample x = (1, 2); h = 0.4, r = (0.48, 2.34).
 
     >>> params = dict(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
     >>> round(paper_loss(params, [[1.0, 2.0]]), 6)      # 0.48² + 2.34²
@@ -270,3 +271,41 @@ def linear_ae_grads(
         "W_d": grad_output.T @ code,
         "b_d": grad_output.sum(axis=0),
     }
+
+
+def contractive_penalty(W_e: ArrayLike, b_e: ArrayLike, X: ArrayLike,
+                        activation: str = "sigmoid") -> float:
+    """The contractive penalty (1/N) Σ_i ‖∂h_i/∂x_i‖²_F of the one-layer encoder
+    h = s(W_e x + b_e), in closed form.
+
+    Row j of the Jacobian is s'(a_j) W_j (W_j the j-th row of W_e, a = W_e x + b_e), so
+
+        ‖∂h/∂x‖²_F = Σ_j s'(a_j)² ‖W_j‖²,   s'(a) = h(1 − h) for the sigmoid,
+                                             1 − h² for tanh, and 1 for a linear encoder,
+
+    where the linear case is ‖W_e‖²_F whatever x is. W_e (k, m), b_e (k,), X (N, m).
+
+    >>> contractive_penalty([[1.0, 2.0]], [0.0], [[0.0, 0.0]])   # (¼)² · 5
+    0.3125
+    >>> contractive_penalty([[1.0, 2.0], [0.0, 3.0]], [0.0, 0.0], [[5.0, 1.0]], "linear")
+    14.0
+    """
+    weight = np.asarray(W_e, dtype=np.float64)
+    bias = np.asarray(b_e, dtype=np.float64)
+    data = _check_data(X, "contractive_penalty", weight.shape[1] if weight.ndim == 2 else None)
+    if weight.ndim != 2 or bias.shape != (weight.shape[0],):
+        raise ValueError(f"contractive_penalty: W_e must be (k, m) and b_e (k,), got "
+                         f"{weight.shape} and {bias.shape}")
+    row_norms = (weight**2).sum(axis=1)
+    if activation == "linear":
+        return float(row_norms.sum())
+    pre = data @ weight.T + bias
+    if activation == "sigmoid":
+        h = 0.5 * (1 + np.tanh(pre / 2))  # σ(a) without overflow
+        slope = h * (1 - h)
+    elif activation == "tanh":
+        slope = 1 - np.tanh(pre) ** 2
+    else:
+        raise ValueError(f"contractive_penalty: activation must be 'sigmoid', 'tanh' or "
+                         f"'linear', got {activation!r}")
+    return float(((slope**2) @ row_norms).mean())

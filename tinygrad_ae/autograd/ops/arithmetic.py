@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .._fast import sum_rows
 from ._core import NONZERO, POSITIVE, REALS, _swap_last, op
 from .elementwise import log
 
@@ -161,5 +164,8 @@ def _(g, out, x, weight, bias, needs=(True, True, True)):
     rows = g.reshape(-1, weight.shape[0])
     grad_x = g @ weight if needs[0] else None
     grad_weight = rows.T @ x.reshape(-1, weight.shape[1]) if needs[1] else None
-    grad_bias = rows.sum(axis=0) if needs[2] else None
+    grad_bias = None
+    if needs[2]:
+        # plain arrays: numpy's column sum of a tall, skinny array is slow (see sum_rows)
+        grad_bias = sum_rows(rows) if isinstance(rows, np.ndarray) else rows.sum(axis=0)
     return grad_x, grad_weight, grad_bias

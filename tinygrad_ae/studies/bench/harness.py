@@ -126,6 +126,28 @@ class _CpuMeter:
         return max(0.0, others / ticks / (end[2] - self.start[2]))
 
 
+BUSY_CPUS = 0.5
+"""A measurement counts as taken on a busy machine when other processes kept at least this
+many CPUs busy on average while it ran, or the load average exceeded the core count."""
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None
+
+
+def _ratios(samples: Sequence[float], baseline: Sequence[float]) -> list[float]:
+    """Per-repetition ratios: each repetition times every framework back to back, so a
+    ratio within one repetition shares that moment's machine state."""
+    return [s / b for s, b in zip(samples, baseline) if b > 0]
+
+
+def _spread(values: Sequence[float]) -> tuple[float, float] | None:
+    return (min(values), max(values)) if values else None
+
+
 TORCH_PAUSE = 0.2
 """Seconds of rest before each PyTorch block. OpenBLAS's idle threads (numpy's, and so
 tinygrad_ae's) spin for about 0.1 s after every call; timed right after numpy, PyTorch's
@@ -144,7 +166,11 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     steps, enough for the baseline to take about ``block_seconds`` (PyTorch after a pause
     of :data:`TORCH_PAUSE`, see there). A framework whose
     loss stops being finite while timed is reported as diverged, with no time. Times are
-    seconds per step; ratios divide each median by numpy's.
+    seconds per step, wall-clock (``median_s``) and CPU time of this process
+    (``cpu_median_s``); ratios divide each median by numpy's, and ``ratio_range`` /
+    ``cpu_ratio_range`` give the smallest and largest ratio within one repetition. The
+    load average before and after, the CPUs other processes kept busy, and ``busy``
+    (see :data:`BUSY_CPUS`) say how far to trust the figures.
     """
     entry = _workload(workload)
     dtype = np.dtype(dtype)
@@ -153,7 +179,9 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     timed = [fw for fw in frameworks if agrees[fw]]
     steps = {fw: build_step(entry, fw, dtype, size) for fw in timed}
     samples: dict[str, list[float]] = {fw: [] for fw in timed}
+    cpu_samples: dict[str, list[float]] = {fw: [] for fw in timed}
     finite = dict.fromkeys(timed, True)
+    load_before = _load_average()
     # NOTE: the collector stays on, but what exists before timing (PyTorch's 140,000
     # objects once imported) is frozen: a collector pass during a step then costs what it
     # would cost in a process running that framework alone.
@@ -168,23 +196,38 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
             for fw in timed[shift:] + timed[:shift]:
                 if fw == "torch":
                     time.sleep(TORCH_PAUSE)
-                seconds, last_loss = _time_block(steps[fw], per_block)
+                seconds, cpu_seconds, last_loss = _time_block(steps[fw], per_block)
                 samples[fw].append(seconds)
+                cpu_samples[fw].append(cpu_seconds)
                 finite[fw] = finite[fw] and math.isfinite(last_loss)
     finally:
         gc.unfreeze()
     medians = {fw: statistics.median(samples[fw]) for fw in timed if finite[fw]}
-    baseline = medians.get("numpy")
+    cpu_medians = {fw: statistics.median(cpu_samples[fw]) for fw in timed if finite[fw]}
+    baseline, cpu_baseline = medians.get("numpy"), cpu_medians.get("numpy")
+    other_load = meter.other_load()
+    load_after = _load_average()
+    cpus = os.cpu_count() or 1
+    busy = bool((other_load is not None and other_load >= BUSY_CPUS) or any(
+        load is not None and load > cpus for load in (load_before, load_after)))
     result: dict[str, Any] = {
         "workload": entry.key, "title": entry.title, "dtype": dtype.name, "size": size,
         "parameters": dict(entry.sizes[size]), "steps_per_sample": per_block,
         "repeats": repeats, "target": entry.target, "torch_reference": entry.torch_reference,
-        "other_load_cpus": meter.other_load(),
+        "other_load_cpus": other_load, "load_average": [load_before, load_after],
+        "busy": busy,
         "frameworks": {
             fw: {"agrees": agrees[fw], "finite": finite.get(fw, False),
                  "check_losses": losses[fw], "median_s": medians.get(fw),
-                 "samples_s": samples.get(fw, []),
-                 "ratio": (medians[fw] / baseline if fw in medians and baseline else None)}
+                 "cpu_median_s": cpu_medians.get(fw),
+                 "samples_s": samples.get(fw, []), "cpu_samples_s": cpu_samples.get(fw, []),
+                 "ratio": (medians[fw] / baseline if fw in medians and baseline else None),
+                 "cpu_ratio": (cpu_medians[fw] / cpu_baseline
+                               if fw in cpu_medians and cpu_baseline else None),
+                 "ratio_range": (_spread(_ratios(samples[fw], samples["numpy"]))
+                                 if fw in medians and baseline else None),
+                 "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_samples["numpy"]))
+                                     if fw in cpu_medians and cpu_baseline else None)}
             for fw in frameworks},
     }
     if entry.per_op:
@@ -213,13 +256,16 @@ def _meets_target(entry: Workload, result: Mapping[str, Any]) -> bool | None:
     return bool(ours["ratio"] <= entry.target)
 
 
-def _time_block(step: Step, n_steps: int) -> tuple[float, float]:
-    """Seconds per step over ``n_steps`` consecutive steps, and the last step's loss."""
+def _time_block(step: Step, n_steps: int) -> tuple[float, float, float]:
+    """Wall-clock and CPU seconds per step over ``n_steps`` consecutive steps, and the last
+    step's loss. CPU time counts every thread of this process (BLAS's too), so it is
+    what the work cost, whatever else the machine was doing."""
     loss = 0.0
-    start = time.perf_counter()
+    cpu_start, start = time.process_time(), time.perf_counter()
     for _ in range(n_steps):
         loss = step()
-    return (time.perf_counter() - start) / n_steps, loss
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return wall / n_steps, cpu / n_steps, loss
 
 
 _THREAD_LIMIT: Any = None  # keeps threadpoolctl's limit in force while the process runs

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .harness import run_benchmarks
+from .harness import BUSY_CPUS, run_benchmarks
 from .workloads import MEMORY_TARGET, SIZES, WORKLOADS
 
 # --- output --------------------------------------------------------------------------
@@ -20,14 +20,23 @@ def _ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1e3:.3f}"
 
 
-def _cell(info: Mapping[str, Any], per_op: bool) -> str:
+def _cell(info: Mapping[str, Any], per_op: bool, spread: bool = False) -> str:
+    """A framework's figure: the wall-clock ratio to numpy (or the per-op overhead), with
+    ``spread`` its smallest and largest per-repetition value and the CPU-time ratio."""
     if not info.get("agrees", False):
         return "MISMATCH"
     if not info.get("finite", False):
         return "DIVERGED"
     if per_op:
         return f"{info['overhead_per_op_us']:+.2f} µs/op"
-    return f"{info['ratio']:.2f}×"
+    text = f"{info['ratio']:.2f}×"
+    if spread:
+        low_high = info.get("ratio_range")
+        if low_high:
+            text += f" [{low_high[0]:.2f}–{low_high[1]:.2f}]"
+        if info.get("cpu_ratio") is not None:
+            text += f", CPU {info['cpu_ratio']:.2f}×"
+    return text
 
 
 def _verdict(result: Mapping[str, Any]) -> str:
@@ -38,16 +47,18 @@ def format_table(report: Mapping[str, Any]) -> str:
     """A plain-text table: medians (ms per step), ratios to numpy, targets."""
     frameworks = list(report["frameworks"])
     header = (["workload", "dtype"] + [f"{fw} ms" for fw in frameworks]
-              + [f"{fw}/numpy" for fw in frameworks[1:]] + ["target", "met", "other load"])
+              + [f"{fw}/numpy [range], CPU" for fw in frameworks[1:]]
+              + ["target", "met", "other load"])
     rows = [header]
     for result in report["results"]:
         infos, per_op = result["frameworks"], result.get("memory_per_op_bytes") is not None
         target = result["target"]
         row = [result["workload"], result["dtype"]]
         row += [_ms(infos[fw]["median_s"]) for fw in frameworks]
-        row += [_cell(infos[fw], per_op) for fw in frameworks[1:]]
+        row += [_cell(infos[fw], per_op, spread=True) for fw in frameworks[1:]]
         row += ["—" if target is None else f"≤{target} µs/op" if per_op else f"≤{target}×",
-                _verdict(result), _load(result.get("other_load_cpus"))]
+                _verdict(result), _load(result.get("other_load_cpus"))
+                + (" BUSY" if result.get("busy") else "")]
         rows.append(row)
         if per_op:
             memory = result["memory_per_op_bytes"]
@@ -63,6 +74,12 @@ def format_table(report: Mapping[str, Any]) -> str:
     lines += ["", f"threads: numpy BLAS {threads.get('threads')} ({_blas_name(threads)}), "
                   f"torch {threads.get('torch_threads', '—')}; size {report['size']}, "
                   f"medians of {report['repeats']} interleaved repetitions"]
+    busy = [f"{r['workload']} {r['dtype']}" for r in report["results"] if r.get("busy")]
+    if busy:
+        lines.append(f"WARNING: the machine was busy while these were measured (other "
+                     f"processes kept ≥ {BUSY_CPUS} CPU busy, or the load average exceeded "
+                     f"the cores); trust their CPU-time ratios more than the wall-clock "
+                     f"ones, or rerun on a quiet machine: {', '.join(busy)}")
     resident = report.get("resident_memory_per_op_bytes") or {}
     if resident:
         lines.append("W5 resident memory per op (fresh process, 100,000 ops): " + ", ".join(
@@ -94,7 +111,10 @@ def markdown_table(report: Mapping[str, Any]) -> str:
         if result is None:
             return "not run"
         info = result["frameworks"].get(fw)
-        return "—" if info is None else _cell(info, per_op).replace(" µs/op", " µs")
+        if info is None:
+            return "—"
+        return (_cell(info, per_op, spread=True).replace(" µs/op", " µs")
+                + (" ⚠ busy" if result.get("busy") else ""))
 
     for key, entry in WORKLOADS.items():
         if key not in by_key:
@@ -124,14 +144,20 @@ def markdown_table(report: Mapping[str, Any]) -> str:
     loads = [r["other_load_cpus"] for r in report["results"]
              if r.get("other_load_cpus") is not None]
     lines.append("")
+    averages = [a for r in report["results"] for a in r.get("load_average") or [] if a is not None]
     lines.append(
-        f"Medians of {report['repeats']} interleaved repetitions, size `{report['size']}`; "
+        f"Wall-clock ratios to the fastest hand-written numpy, medians of {report['repeats']} "
+        f"interleaved repetitions, with [the smallest–the largest ratio within one repetition] "
+        f"and the ratio of CPU time (this process, all threads); size `{report['size']}`; "
         f"numpy {report['numpy']} ({_blas_name(threads)}, {threads.get('threads')} threads)"
         + (f", PyTorch {threads.get('torch_version')} ({threads.get('torch_threads')} "
            f"threads)" if has_torch else "")
         + f"; Python {report['python']} on {report['machine']}, {threads.get('cpu_count')} "
           f"cores" + (f"; other processes kept {max(loads):.2f} CPUs busy at most while a row "
-                      f"was measured" if loads else "") + ".")
+                      f"was measured" if loads else "")
+        + (f"; load average {min(averages):.2f}–{max(averages):.2f}" if averages else "")
+        + ("; ⚠ busy: measured while other processes kept the machine busy, so read the "
+           "CPU ratios" if any(r.get("busy") for r in report["results"]) else "") + ".")
     resident = report.get("resident_memory_per_op_bytes") or {}
     if resident:
         lines.append("")
@@ -184,8 +210,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="problem size (default full; --quick means quick; tiny is for "
                              "tests)")
     parser.add_argument("--update-doc", metavar="PATH",
-                        help="rewrite the table between the bench markers of PATH "
-                             "(docs/performance.md)")
+                        help="rewrite the table between the <!-- bench:begin --> and "
+                             "<!-- bench:end --> markers of the markdown file PATH")
 
 
 class _Usage(Exception):
