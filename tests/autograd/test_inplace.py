@@ -232,3 +232,16 @@ def test_second_derivatives_pass_through_a_recorded_setitem():
     np.testing.assert_allclose(g.data, [1 + 3 * 1.0, 0.0, 1.0])
     (h,) = tg.grad(g.sum(), x)
     np.testing.assert_allclose(h.data, [6.0, 0.0, 0.0])
+
+
+def test_a_view_of_a_parameter_cannot_be_changed_in_grad_mode():
+    """w[0:2] shares w's memory: a recorded change through it would change the parameter
+    behind the graph's back, so it raises (as in PyTorch), and w is left as it was."""
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    view = w[0:2]
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor is a view of the tensor it was "
+                                           r"made from \(by 'getitem'\)"):
+        view += 1.0
+    with pytest.raises(RuntimeError, match="setitem: this tensor is a view"):
+        w.reshape(3, 1)[0] = 5.0
+    np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
