@@ -245,3 +245,9 @@ def test_a_view_of_a_parameter_cannot_be_changed_in_grad_mode():
     with pytest.raises(RuntimeError, match="setitem: this tensor is a view"):
         w.reshape(3, 1)[0] = 5.0
     np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
+
+
+def test_an_int_tensor_cannot_take_a_float_in_place():
+    index = Tensor([3.0, 1.0]).argmax()          # an int64 tensor
+    with pytest.raises(TypeError, match=r"\+=: cannot change a tensor of dtype int64 in place"):
+        index += 0.5
