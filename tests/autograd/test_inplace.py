@@ -6,9 +6,11 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_ae as tg
-from tinygrad_ae import Tensor, no_grad
+from tinygrad_ae import Tensor, no_grad, strategies
 from tinygrad_ae.data import correlated_2d
 from tinygrad_ae.models import PaperAutoencoder
 from tinygrad_ae.nn import Linear, mse_loss
@@ -17,6 +19,26 @@ from tinygrad_ae.pca import min_reconstruction_loss
 OPERATORS = {"+=": lambda t, v: t.__iadd__(v), "-=": lambda t, v: t.__isub__(v),
              "*=": lambda t, v: t.__imul__(v), "/=": lambda t, v: t.__itruediv__(v)}
 EXPECTED = {"+=": [3.0, 4.0], "-=": [-1.0, 0.0], "*=": [2.0, 4.0], "/=": [0.5, 1.0]}
+
+
+NUMPY = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
+
+
+@pytest.mark.parametrize("operator", OPERATORS)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_update_matches_numpy_for_any_operand_that_broadcasts_to_the_tensor(operator, data,
+                                                                            dtype):
+    shape = data.draw(strategies.shapes())
+    operand_shape = data.draw(st.sampled_from([shape, shape[1:], (1,) * len(shape), ()]))
+    start = data.draw(strategies.arrays(shape, dtype))
+    operand = data.draw(strategies.arrays(operand_shape, np.float64, domain="nonzero"))
+    t = Tensor(start, requires_grad=True)
+    array = t.data
+    with no_grad():
+        OPERATORS[operator](t, data.draw(st.sampled_from([operand, Tensor(operand)])))
+    assert t.data is array and t.dtype == dtype and t.is_leaf
+    np.testing.assert_allclose(t.data, NUMPY[operator](start, operand).astype(dtype),
+                               rtol=1e-6 if dtype == np.float32 else 1e-15)
 
 
 @pytest.mark.parametrize("operator", OPERATORS)
