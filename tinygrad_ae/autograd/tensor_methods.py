@@ -288,10 +288,10 @@ class TensorMethods:
         return _ops.sign(self)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        """Each entry limited to [min, max]; either bound may be None (not both). Numbers
-        make one ``clip`` node whose gradient is 1 inside the bounds (bounds included)
-        and 0 outside; Tensor or array bounds go through ``maximum``/``minimum``, so
-        they get gradients too.
+        """Each entry limited to [min, max]; either bound may be None (not both). The
+        gradient goes to x inside the bounds (bounds included) and is 0 outside, as
+        PyTorch's ``clamp``. Numbers make one ``clip`` node; Tensor or array bounds (which
+        broadcast) get the gradient where they are the result, through ``where``.
 
         >>> Tensor([-2.0, 0.5, 3.0]).clip(-1, 1)
         Tensor([-1. ,  0.5,  1. ])
@@ -302,11 +302,11 @@ class TensorMethods:
             return _ops.clip(self, min=None if min is None else float(min),
                              max=None if max is None else float(max))
         out: Any = self
-        if min is not None:
-            out = out.maximum(min)
-        if max is not None:
-            out = out.minimum(max)
-        return out
+        for bound, beyond in ((min, np.less), (max, np.greater)):
+            if bound is not None:
+                limit = bound.data if isinstance(bound, TensorMethods) else np.asarray(bound)
+                out = _ops.where(bound, out, condition=beyond(out.data, limit))
+        return out  # type: ignore[no-any-return]
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for :meth:`clip`.
