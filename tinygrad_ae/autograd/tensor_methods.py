@@ -91,6 +91,10 @@ class TensorMethods:
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         """Entry by entry, a boolean Tensor that never requires grad (broadcast).
 
+        Hashing stays by identity, as in PyTorch: two tensors with equal values are
+        still two dict keys. So ``t in [a, b]`` (which falls back to ``==``) is not a
+        membership test for tensors; use ``any(t is u for u in ...)`` or ids.
+
         >>> Tensor([1.0, 2.0]) == Tensor([1.0, 3.0])
         Tensor([ True, False], dtype=bool)
         """
@@ -284,10 +288,10 @@ class TensorMethods:
         return _ops.sign(self)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        """Each entry limited to [min, max]; either bound may be None (not both). Numbers
-        make one ``clip`` node whose gradient is 1 inside the bounds (bounds included)
-        and 0 outside; Tensor or array bounds go through ``maximum``/``minimum``, so
-        they get gradients too.
+        """Each entry limited to [min, max]; either bound may be None (not both). The
+        gradient goes to x inside the bounds (bounds included) and is 0 outside, as
+        PyTorch's ``clamp``. Numbers make one ``clip`` node; Tensor or array bounds (which
+        broadcast) get the gradient where they are the result, through ``where``.
 
         >>> Tensor([-2.0, 0.5, 3.0]).clip(-1, 1)
         Tensor([-1. ,  0.5,  1. ])
@@ -298,11 +302,11 @@ class TensorMethods:
             return _ops.clip(self, min=None if min is None else float(min),
                              max=None if max is None else float(max))
         out: Any = self
-        if min is not None:
-            out = out.maximum(min)
-        if max is not None:
-            out = out.minimum(max)
-        return out
+        for bound, beyond in ((min, np.less), (max, np.greater)):
+            if bound is not None:
+                limit = bound.data if isinstance(bound, TensorMethods) else np.asarray(bound)
+                out = _ops.where(bound, out, condition=beyond(out.data, limit))
+        return out  # type: ignore[no-any-return]
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for :meth:`clip`.
@@ -370,30 +374,34 @@ class TensorMethods:
         >>> Tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=1).item()
         1.6666666666666667
         """
-        axes = self._axes(axis, dim, "var")
-        if correction is not None:
-            ddof = correction
-        count = int(np.prod([self.shape[a] for a in (range(self.ndim) if axes is None
-                                                     else axes)]))
-        if not isinstance(ddof, (int, np.integer)) or ddof < 0:
-            raise ValueError(f"var: ddof must be a non-negative int, got {ddof!r}")
-        if count - ddof <= 0:
-            raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom over {count} "
-                             f"entries; use a smaller ddof or reduce over more entries")
-        return _ops.var(self, axis=axes, keepdims=_pick_keepdims(keepdims, keepdim),
-                        ddof=int(ddof))
+        return self._spread(_ops.var, "var", axis, ddof, keepdims, dim, keepdim, correction)
 
     def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *,
             dim: Any = None, keepdim: bool | None = None, correction: int | None = None
             ) -> Tensor:
         """Standard deviation over ``axis``: the square root of :meth:`var` (same
-        arguments). Its gradient is infinite where every entry is equal, as in PyTorch.
+        arguments). Where every entry is equal its gradient is taken as 0, as PyTorch
+        does.
 
         >>> Tensor([1.0, 3.0]).std()
         Tensor(1.)
         """
-        return self.var(axis, ddof, keepdims, dim=dim, keepdim=keepdim,
-                        correction=correction).sqrt()
+        return self._spread(_ops.std, "std", axis, ddof, keepdims, dim, keepdim, correction)
+
+    def _spread(self, entry: Any, name: str, axis: Any, ddof: Any, keepdims: bool, dim: Any,
+                keepdim: bool | None, correction: int | None) -> Tensor:
+        axes = self._axes(axis, dim, name)
+        if correction is not None:
+            ddof = correction
+        count = int(np.prod([self.shape[a] for a in (range(self.ndim) if axes is None
+                                                     else axes)]))
+        if not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"{name}: ddof must be a non-negative int, got {ddof!r}")
+        if count - ddof <= 0:
+            raise ValueError(f"{name}: ddof={ddof} leaves no degrees of freedom over {count} "
+                             f"entries; use a smaller ddof or reduce over more entries")
+        return entry(self, axis=axes, keepdims=_pick_keepdims(keepdims, keepdim),  # type: ignore[no-any-return]
+                     ddof=int(ddof))
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *,
                dim: int | None = None, keepdim: bool | None = None) -> Tensor:

@@ -104,6 +104,7 @@ from .reductions import (  # noqa: F401
     max,
     min,
     prod,
+    std,
     sum,
     var,
 )
@@ -128,6 +129,6 @@ __all__ = [
     'INTERLEAVED', 'logsumexp', 'leaky_relu', 'elu', 'gelu', 'normal_cdf', 'softplus', 'silu',
     'softmax', 'log_softmax', 'square', 'log1p', 'expm1', 'sin', 'cos', 'sign', 'min',
     'prod', 'var', 'where', 'maximum', 'minimum', 'clip', 'concatenate', 'stack', 'flip', 'pad',
-    'index_put',
+    'index_put', 'std',
     'conv2d', 'conv_transpose2d', 'conv2d_weight', 'max_pool2d',
 ]
