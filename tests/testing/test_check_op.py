@@ -25,10 +25,7 @@ def _no_leaked_ops():
 
 # Findings of check_op in ops owned elsewhere, kept visible until fixed (strict: a fix
 # turns the xfail into a failure that asks for the entry to be removed).
-KNOWN = {
-    "softplus": "its declared partial σ(βx) leaves out the linear branch (βx > threshold, "
-                "slope 1), so the drawings show the wrong formula there",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("op", [
@@ -231,3 +228,17 @@ def test_check_module_names_the_parameter_with_a_wrong_gradient():
     with pytest.raises(OpCheckError, match="gradient of '(x|inner.weight|inner.bias)'"):
         check_module(layer, (1, 2), max_examples=5)
     assert layer.inner.weight.dtype == dtype_before and layer.training
+
+
+def test_softplus_partial_covers_its_linear_branch():
+    # check_op found softplus's partial written as σ(βx) alone; past the threshold the op
+    # is x itself, with slope 1, and the drawings must say so.
+    from tinygrad_ae.testing._partials import evaluate_partial
+
+    entry = ops.REGISTRY["softplus"]
+    x = np.array([-3.0, 0.5, 2.0])
+    params = {"beta": 1.0, "threshold": 1.0}    # 2.0 lies past the threshold
+    value = evaluate_partial(entry.partial[0], 0,
+                             {"x": x, "out": entry.forward(x, **params)}, params)
+    assert value is not None
+    np.testing.assert_allclose(value, [1 / (1 + np.exp(3.0)), 1 / (1 + np.exp(-0.5)), 1.0])
