@@ -255,3 +255,24 @@ def test_reprs_show_the_settings():
     assert repr(optim.SGD([w], lr=0.1, momentum=0.9)) == (
         "SGD(lr=0.1, momentum=0.9, weight_decay=0, dampening=0, nesterov=False)")
     assert repr(optim.Adam([w])) == "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0)"
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: optim.SGD(ps, lr=0.1), lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: optim.Adam(ps, lr=0.1), lambda ps: optim.AdamW(ps, lr=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.1), lambda ps: optim.Adagrad(ps, lr=0.1)])
+def test_a_graph_built_before_a_step_refuses_to_backpropagate(make):
+    # The step changes the weights the graph saved: backward must say so, not return the
+    # gradient at weights that no longer exist.
+    layer = nn.Linear(2, 1, rng=0)
+    opt = make(layer.parameters())
+    x = Tensor(np.ones((3, 2)))
+    (layer(x) ** 2).sum().backward()
+    stale = (layer(x) ** 2).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match=r"step"):
+        stale.backward()
+    opt.zero_grad()
+    fresh = (layer(x) ** 2).sum()
+    fresh.backward()                      # a graph built after the step is fine
+    assert layer.weight.grad is not None

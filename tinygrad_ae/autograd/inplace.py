@@ -67,6 +67,13 @@ def _note_change(array: np.ndarray, operator: str) -> int:
     return STATE.mutations
 
 
+def note_changed(tensor: Tensor, operator: str) -> None:
+    """Tell the engine that ``tensor.data`` was changed in place by code outside the
+    Tensor's own operators (an optimizer's step writes ``p.data`` with numpy), so a
+    backward pass that saved the old value raises instead of using the new one."""
+    _note_change(tensor.data, operator)
+
+
 def _changed_since(array: np.ndarray, stamp: int) -> str | None:
     """The operator that changed ``array``'s memory after counter value ``stamp``."""
     owner = _owner(array)

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from tinygrad_ae.autograd.inplace import note_changed
 from tinygrad_ae.autograd.tensor import Tensor
 from tinygrad_ae.nn import Module, StateDictError
 
@@ -211,6 +212,25 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter that has a gradient one step."""
         raise NotImplementedError(f"{type(self).__name__} must define step()")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every optimizer's step writes p.data with numpy, out of the engine's sight: after
+        # it, tell the engine which values changed, so that a graph built before the step
+        # raises in backward() rather than giving a gradient of values that are gone.
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            update = cls.__dict__["step"]
+
+            def step(self: Optimizer, *args: Any, **kw: Any) -> Any:
+                result = update(self, *args, **kw)
+                for p in self.params:
+                    if p.grad is not None:
+                        note_changed(p, f"{type(self).__name__}.step")
+                return result
+
+            step.__doc__, step.__name__, step.__qualname__ = (
+                update.__doc__, update.__name__, update.__qualname__)
+            cls.step = step  # type: ignore[method-assign]
 
     # --- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
