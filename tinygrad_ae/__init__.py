@@ -46,7 +46,7 @@ from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .autograd.ops._core import op
 from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
