@@ -64,6 +64,18 @@ from .report import (  # noqa: F401
     summarize,
     traced_runs,
 )
+from .uncentred import (  # noqa: F401
+    MEAN_DIRECTIONS,
+    MEAN_NORMS,
+    BatchedRun,
+    DemoRun,
+    centring_answer,
+    gd_moments,
+    initial_weights,
+    mean_sweep,
+    mean_table,
+    uncentred_demo_run,
+)
 from .sweep import (  # noqa: F401
     STAIRCASE_SPECTRUM,
     THEORY_TABLE_5,
@@ -77,5 +89,7 @@ __all__ = [
     'predict_network', 'sgd_noise_floor', 'METHODS', 'ConvergenceResult', 'train_until_pca',
     'SWEEPS', 'STAIRCASE_SPECTRUM', 'THEORY_TABLE_5', 'study', 'summarize', 'markdown_tables',
     'staircase_run', 'traced_runs', 'plot_all', 'write_outputs', 'replace_generated',
-    'add_arguments', 'run', 'main',
+    'add_arguments', 'run', 'main', 'MEAN_NORMS', 'MEAN_DIRECTIONS', 'BatchedRun',
+    'initial_weights', 'gd_moments', 'mean_sweep', 'mean_table', 'centring_answer', 'DemoRun',
+    'uncentred_demo_run',
 ]
