@@ -64,6 +64,12 @@ from .report import (  # noqa: F401
     summarize,
     traced_runs,
 )
+from .sweep import (  # noqa: F401
+    STAIRCASE_SPECTRUM,
+    THEORY_TABLE_5,
+    staircase_run,
+    study,
+)
 from .uncentred import (  # noqa: F401
     MEAN_DIRECTIONS,
     MEAN_NORMS,
@@ -75,12 +81,6 @@ from .uncentred import (  # noqa: F401
     mean_sweep,
     mean_table,
     uncentred_demo_run,
-)
-from .sweep import (  # noqa: F401
-    STAIRCASE_SPECTRUM,
-    THEORY_TABLE_5,
-    staircase_run,
-    study,
 )
 
 __all__ = [

@@ -326,7 +326,7 @@ class DemoRun:
     predicted_loss: int | None
 
 
-def uncentred_demo_run(X: Any, weights: Sequence[float], lr: float, max_steps: int = 20_000,
+def uncentred_demo_run(X: Any, weights: Any, lr: float, max_steps: int = 20_000,
                        hold: int = 50) -> DemoRun:
     """Train the 2-1-2 ``PaperAutoencoder`` with our engine on X (any mean) from the weights
     (w1, w2, w3, w4) and biases 0, by full-batch GD with step ``lr``; count the steps as
