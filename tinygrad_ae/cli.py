@@ -227,10 +227,9 @@ def _demo(args: argparse.Namespace) -> int:
           f"from step {reached_loss or 'never'} (predicted {prediction.loss_steps})")
     raw_mean = np.array([1.0, -2.0])  # the same network on raw data: the cloud moved to (1, −2)
     raw = convergence.uncentred_demo_run(X + raw_mean, w, lr)
-    print(f"  the same network on the raw, uncentred data (mean (1, −2)): angle below 1e-3 rad "
-          f"from step {raw.steps_to_angle or 'never'} (predicted {raw.predicted_angle}), loss "
-          f"from step {raw.steps_to_loss or 'never'} (predicted {raw.predicted_loss}); "
-          f"centre the data first")
+    print(f"  the same network on the raw, uncentred data (mean (1, −2)): angle at step "
+          f"{raw.steps_to_angle or 'never'} (theory: {raw.predicted_angle}), loss at step "
+          f"{raw.steps_to_loss or 'never'} (theory: {raw.predicted_loss}); centre the data first")
 
     # 3. Pictures and a report, written into a temporary folder, renamed at the end.
     missing: list[str] = []

@@ -409,14 +409,16 @@ def _reduced_run(eta: float, lam: np.ndarray, mu: np.ndarray, k: int, v0: np.nda
             if half[i] is None and pi[i] >= 0.5:
                 half[i] = t
         tilt = a / np.where(v_d == 0, 1e-300, v_d)[:, None]
-        angle = float(np.arctan(np.linalg.norm(tilt, 2))) if tilt.size else 0.0
+        size = (math.sqrt(float((tilt * tilt).sum())) if k == 1
+                else float(np.linalg.norm(tilt, 2)))
+        angle = math.atan(size)
         gap = float((lam_k * (1.0 - pi) ** 2).sum() + e_k @ e_k + e_j @ e_j
                     + (lam_k[:, None] * (v_e**2)[:, None] * a**2).sum()
                     + (lam_j[None, :] * (v_d**2)[:, None] * b**2).sum()
                     - 2.0 * (lam_j[None, :] * a * b).sum())
         angles.append(angle)
         excess.append(gap / floor)
-        quiet = quiet + 1 if (angle < angle_tol * 1e-3 and abs(gap) < loss_rtol * floor * 1e-3
+        quiet = quiet + 1 if (angle < angle_tol * 0.1 and abs(gap) < loss_rtol * floor * 0.1
                               and all(h is not None for h in half)) else 0
         if quiet >= 3 or t == horizon:
             break

@@ -109,7 +109,11 @@ def gd_moments(eigenvalues: Any, mean: Any, n_components: int, lr: float, W_e: n
         bad = diverged | ~np.isfinite(loss) | ~np.isfinite(gram).all(axis=(1, 2))
         gram[bad] = np.eye(k)
         tail[bad] = 0.0
-        sine2 = np.linalg.eigvals(np.linalg.solve(gram, tail)).real.max(axis=1)
+        # sin² of the largest principal angle: the largest eigenvalue of gram⁻¹ tail
+        if k == 1:
+            sine2 = tail[:, 0, 0] / gram[:, 0, 0]
+        else:
+            sine2 = np.linalg.eigvals(np.linalg.solve(gram, tail)).real.max(axis=1)
         angle = np.arcsin(np.sqrt(np.clip(sine2, 0.0, 1.0)))
         checks = {"angle": (angle < angle_tol) & ~bad,
                   "loss": ((loss - floor) / floor < loss_rtol) & ~bad}
