@@ -108,6 +108,10 @@ def gd_moments(eigenvalues: Any, mean: Any, n_components: int, lr: float, W_e: n
         tail = np.einsum("sji,sjk->sik", decoder[:, k:], decoder[:, k:])
         bad = diverged | ~np.isfinite(loss) | ~np.isfinite(gram).all(axis=(1, 2))
         gram[bad] = np.eye(k)
+        # a collapsed decoder column leaves no subspace to measure: count the angle as failing
+        collapsed = ~(np.linalg.det(gram) > 1e-200)
+        bad |= collapsed
+        gram[collapsed] = np.eye(k)
         tail[bad] = 0.0
         # sin² of the largest principal angle: the largest eigenvalue of gram⁻¹ tail
         if k == 1:
