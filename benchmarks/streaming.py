@@ -73,7 +73,8 @@ SVD_MEMORY_SHARE = 0.75
 SEED = 2025
 CHUNK_ROWS = 100_000
 # Step sizes, fixed before looking at the file: λ_1 = 11 here, so Oja/Sanger need lr < 1/11 and
-# SGD on the paper's loss lr < 1/(4 λ_1) ≈ 0.023 (THEORY §3.12). Half-lives are in rows.
+# SGD on the paper's loss lr < 1/(4 λ_1) ≈ 0.023 (docs/theory.md#step-size-and-centring). Half-lives
+# are in rows.
 LAE_LR, LAE_HALF_LIFE = 0.02, 300_000
 OJA_LR, OJA_HALF_LIFE = 0.05, 100_000
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

@@ -43,19 +43,19 @@ RESULTS = REPO_ROOT / "tinygrad_ae_out" / "convergence_study"
 
 def seed_check(rows: list[dict], block: int = 20) -> str:
     """How much a 20-seed median moves: the 2-1-2 network at ηλ_1 = 0.1 over 200 seeds, split
-    into blocks of 20, next to THEORY.md §5's medians."""
+    into blocks of 20, next to the reference medians (docs/theory.md#reference-measurements)."""
     lines = []
     for ratio in (1.5, 2.0, 4.0, 10.0, 100.0):
         cells = [r for r in rows if r["x"] == ratio]
-        reference = convergence.THEORY_TABLE_5[(ratio, 0.1)]
+        reference = convergence.REFERENCE_TABLE[(ratio, 0.1)]
         out = [f"{ratio:g}"]
         for key, ref in (("steps_to_angle", reference[1]), ("steps_to_loss", reference[2])):
             values = np.array([r[key] if r[key] is not None else np.inf for r in cells])
             blocks = [np.median(values[i:i + block]) for i in range(0, len(values), block)]
             out += [f"{np.median(values):g}", f"{min(blocks):g}–{max(blocks):g}", str(ref)]
         lines.append(out)
-    header = ["λ1/λ2", "T_dec, 200 seeds", f"{block}-seed medians", "§5 T_dec",
-              "T_loss, 200 seeds", f"{block}-seed medians", "§5 T_loss"]
+    header = ["λ1/λ2", "T_dec, 200 seeds", f"{block}-seed medians", "ref. T_dec",
+              "T_loss, 200 seeds", f"{block}-seed medians", "ref. T_loss"]
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
                      + ["| " + " | ".join(line) + " |" for line in lines])
 

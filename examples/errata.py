@@ -6,10 +6,10 @@ Run from the repository root:
     python examples/errata.py --write docs/derivation.md    # refresh the table in the docs
     python examples/errata.py --check docs/derivation.md    # exit 1 if the docs are stale
 
-Two examples. Example 1 is THEORY.md §2's single sample x = (1, 2) with
-(w1, w2, b1, w3, w4, b2, b3) = (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1). Example 2 is 50 correlated
-points drawn with numpy seed 2025 and THEORY.md's second parameter set (its points are our own,
-so its numbers differ from THEORY.md's Example 2). The correct values come from
+Two examples. Example 1 is the worked example of docs/theory.md#corrected-partials, the single
+sample x = (1, 2) with (w1, w2, b1, w3, w4, b2, b3) = (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1).
+Example 2 is 50 correlated points drawn with numpy seed 2025 and the parameters
+(0.4, 0.7, −0.2, 0.9, 0.3, 0.1, 0.05). The correct values come from
 tinygrad_ae.closed_form.paper_partials, the printed ones from paper_printed_partials, and the
 third column of each example is a central difference of the loss (h = 1e-6): a check of the
 correct formula that shares no code with it.
@@ -36,7 +36,7 @@ FD_STEP = 1e-6
 
 
 def example_1() -> tuple[dict[str, float], np.ndarray]:
-    """THEORY.md §2, Example 1: one sample."""
+    """Example 1 (docs/theory.md#corrected-partials): one sample."""
     params = dict(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
     return params, np.array([[1.0, 2.0]])
 

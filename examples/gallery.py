@@ -6,9 +6,9 @@ Run from the repository root:
     python examples/gallery.py --out /tmp/pics
 
 Every picture is drawn from a fixed model and fixed data, so running it again gives the same
-files. The paper's network uses THEORY.md §2's Example 1 parameters (w1, w2, b1, w3, w4, b2, b3)
-= (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1) and three samples, so every value fits on its node.
-It also prints the chain-rule text for ∂L/∂w1 that docs/pictures.md quotes.
+files. The paper's network uses the worked example's parameters (docs/theory.md#corrected-partials)
+(w1, w2, b1, w3, w4, b2, b3) = (0.5, −0.2, 0.3, 0.8, −0.6, 0.2, −0.1) and three samples, so every
+value fits on its node. It also prints the chain-rule text for ∂L/∂w1 that docs/pictures.md quotes.
 
 Without Graphviz's ``dot`` program the DOT sources are still written and the script exits
 with status 1 and the install command.

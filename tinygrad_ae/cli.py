@@ -176,7 +176,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"  {name:4} {engine:12.6f} {truth:12.6f} {abs(engine - truth):9.1e}   {shown}")
         rows.append((name, engine, truth, paper))
     print("  (the paper printed formulas only for w1, b1 and w3; each is wrong — see "
-          "docs/derivation.md)")
+          "python -m pydoc tinygrad_ae.theory.closed_form)")
 
     # 2. Train by full-batch gradient descent from a small random start (the setting of the
     #    learning-dynamics theory), watching the angle to PC1; predict the step counts first.
@@ -200,7 +200,7 @@ def _demo(args: argparse.Namespace) -> int:
           f"the theory predicts, from these initial weights alone:")
     print(f"    plateau until step {prediction.half_times[0]}, angle to PC1 below 1e-3 rad "
           f"from step {prediction.angle_steps}, loss within 1e-6 of the bound from step "
-          f"{prediction.loss_steps}  (docs/convergence.md)")
+          f"{prediction.loss_steps}  (python -m pydoc tinygrad_ae.theory.dynamics)")
     bar = tqdm(range(steps), desc="training", unit="step", disable=args.no_progress,
                file=sys.stderr, mininterval=0.2)
     for _ in bar:
@@ -278,8 +278,9 @@ def _demo(args: argparse.Namespace) -> int:
             | predicted from the initial weights | {prediction.angle_steps} | {{loss_pred}} |
             | measured | {reached_angle} | {reached_loss} |
 
-            The prediction is the learning-dynamics theory of docs/convergence.md
-            (a Saxe plateau, then an alignment tail set by the eigengap).
+            The prediction is the learning-dynamics theory of `tinygrad_ae.theory.dynamics`
+            (a Saxe plateau, then an alignment tail set by the eigengap); read it with
+            `python -m pydoc tinygrad_ae.theory.dynamics`.
 
             ![convergence]({files['plot'].name})
 

@@ -37,7 +37,8 @@ SAMPLED_ANGLE_ATOL = 0.02
 
 
 def covariance(X: np.ndarray) -> np.ndarray:
-    """The population (1/N) covariance of THEORY §0, computed independently of data.py."""
+    """The population (1/N) covariance of docs/theory.md#conventions, computed independently of
+    data.py."""
     centred = X - X.mean(axis=0)
     return centred.T @ centred / len(X)
 
@@ -54,7 +55,8 @@ def top_eigenvector(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @st.composite
 def spectra(draw: st.DrawFn) -> tuple[int, np.ndarray, np.ndarray, int]:
-    """THEORY §4: m in [2, 5], λ_1 = 1, later λ's from drawn ratios, N >= m + 1, an int seed."""
+    """docs/theory.md#data-with-an-exact-spectrum: m in [2, 5], λ_1 = 1, later λ's from drawn
+    ratios, N >= m + 1, an int seed."""
     m = draw(st.integers(2, 5))
     ratios = draw(st.lists(st.floats(0.01, 1.0), min_size=m - 1, max_size=m - 1))
     eigenvalues = np.cumprod([1.0, *ratios])

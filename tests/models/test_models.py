@@ -20,7 +20,8 @@ from tinygrad_ae.data import load_array
 EQUATION_RTOL = 1e-12
 EQUATION_ATOL = 1e-12
 # Closed-form gradients sum N terms in another order: scale the absolute part by the size
-# of those terms (see THEORY P1), the relative part is tolerances.CLOSED_FORM_RTOL.
+# of those terms (see P1 in docs/theory.md#test-tolerances), the relative part is
+# tolerances.CLOSED_FORM_RTOL.
 CLOSED_FORM_ATOL_PER_TERM = 1e-12
 
 PARAM_NAMES = ("w1", "w2", "b1", "w3", "w4", "b2", "b3")

@@ -1,4 +1,5 @@
-"""studies.convergence: the learning-dynamics predictions of THEORY.md §4 against our engine.
+"""studies.convergence: the learning-dynamics predictions of docs/theory.md#learning-dynamics
+against our engine.
 
 Every run here trains with the engine (``backward()`` + ``optim``) on data whose 1/N covariance
 is exact (``data.with_spectrum``), and checks a prediction derived independently of it: the
@@ -29,7 +30,7 @@ from tinygrad_ae.studies.convergence import (
 # --- tolerances, each with its reason --------------------------------------------------------
 
 # P6: the discrete Saxe formula ignores the decaying (a − b)/2 part and the cubic terms before
-# π = ½; THEORY.md §4 observed 0.95–1.03 of the measured first step with π ≥ ½.
+# π = ½; docs/theory.md#test-tolerances reports 0.95–1.03 of the measured first step with π ≥ ½.
 SAXE_RTOL = 0.10
 # P5: the PCA subspace to 1e-3 rad, the bound to 1e-6 relative, the mean reconstructed to 1e-6.
 ANGLE_TOL = 1e-3
@@ -44,14 +45,16 @@ TRAIN_LOSS_RTOL = 1e-13
 STABLE_GAP = 1e-10
 UNSTABLE_GAP = 1e-3
 # P9: GD from σ0 ≤ 1e-3 conserves B = W_e W_eᵀ + b_e b_eᵀ − W_dᵀ W_d up to O(σ0²) + O(η²) drift,
-# so W_d ends with singular values 1 ± O(1e-3); 1e-2 is THEORY.md's bound.
+# so W_d ends with singular values 1 ± O(1e-3); 1e-2 is the bound of docs/theory.md#test-tolerances
+# (P9).
 BALANCE_TOL = 1e-2
 # Our angle routine (QR, then arcsin of a spectral norm) vs pca.principal_angles (SVD of both
 # bases): both accurate to ~1e-15 absolute at small angles.
 ANGLE_AGREEMENT = 1e-12
 # The 2-1-2 network and LinearAutoencoder(2, 1) compute the same sums in a different order.
 SAME_NETWORK_RTOL = 1e-9
-# predict_network against a measured run: THEORY.md §5 saw 0.98–1.05 (5th–95th percentile).
+# predict_network against a measured run: docs/theory.md#reference-measurements saw 0.98–1.05
+# (5th–95th percentile).
 PREDICTION_RTOL = 0.05
 
 
@@ -71,7 +74,7 @@ def test_quick_study_converges_and_slows_as_the_eigengap_shrinks():
     gaps = sorted(medians)
     assert gaps == [1.5, 2.0, 4.0, 10.0, 100.0]
     steps = [medians[g] for g in gaps]
-    # THEORY.md §4: the decoder criterion is monotone in λ_k/λ_(k+1) at fixed λ_k.
+    # docs/theory.md#alignment-tail: the decoder criterion is monotone in λ_k/λ_(k+1) at fixed λ_k.
     assert all(a > b for a, b in zip(steps, steps[1:])), steps
     assert steps[0] > 2 * steps[-1]  # the alignment phase dominates at small gaps
 
@@ -136,7 +139,8 @@ def gapped_cases(draw: st.DrawFn):
 @given(gapped_cases())
 def test_p5_gd_from_small_init_reaches_the_pca_solution(case):
     X, lam, Q, k, mean, seed = case
-    # THEORY.md §3.12: η = 1/(4 λ_max(M̃)) keeps the bias directions stable too.
+    # docs/theory.md#step-size-and-centring: η = 1/(4 λ_max(M̃)) keeps the bias directions stable
+    # too.
     lr = max_stable_lr(lam, mean, components=Q).safe
     result = train_until_pca(X, k, lr=lr, init_scale=1e-4, max_steps=3000, seed=seed,
                              loss_rtol=TRAIN_LOSS_RTOL)

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EIGENVALUES = [4.0, 2.0, 0.4, 0.2, 0.1, 0.1]
 K = 2
 # One pass of a few thousand rows with decaying steps leaves angles of order 1e-2 (the
-# streaming rate of THEORY §3.11); 0.1 rad fails any run that did not find the subspace
+# streaming rate of docs/theory.md#online-pca); 0.1 rad fails any run that did not find the subspace
 # (a random 2-plane in R^6 is typically > 0.5 rad away).
 SUBSPACE_ANGLE = 0.1
 # |cos(component_j, u_j)| of an ordered solution; an unordered basis mixes u_1 and u_2 and
@@ -117,8 +117,9 @@ def test_step_size_schedule():
 
 @pytest.fixture
 def spectrum_file(tmp_path):
-    # Plain SGD on the paper's loss needs lr ≤ 1/(4 λ_max(E[x̃ x̃ᵀ])) (THEORY §3.12); a mean
-    # of norm 0.7 keeps that near 1/(4 λ_1), so lr = 0.03 is safe.
+    # Plain SGD on the paper's loss needs lr ≤ 1/(4 λ_max(E[x̃ x̃ᵀ]))
+    # (docs/theory.md#step-size-and-centring); a mean of norm 0.7 keeps that near 1/(4 λ_1),
+    # so lr = 0.03 is safe.
     X, top = _spectrum_data(3, n_samples=6000, mean=0.1)
     path = tmp_path / "X.npy"
     np.save(path, X.astype(np.float32))
@@ -137,8 +138,8 @@ def test_streaming_autoencoder_reads_one_batch_at_a_time(spectrum_file, batch_si
     assert trace.rows_seen[-1] == len(X)
     assert trace.angle[0] > 0.3                      # it started away from the subspace...
     assert trace.angle[-1] < SUBSPACE_ANGLE          # ...and streamed its way there
-    # (The decoder's column space is the criterion, as in THEORY §5: the encoder's component
-    # along the smallest eigenvalues decays at rate ~2ηλ_min and lags behind.)
+    # (The decoder's column space is the criterion, as in docs/theory.md#per-network-prediction: the
+    # encoder's component along the smallest eigenvalues decays at rate ~2ηλ_min and lags behind.)
 
 
 def test_a_full_read_is_counted():

@@ -1,7 +1,8 @@
 """The hand-derived gradients of tinygrad_ae.closed_form against independent checks.
 
 Independent means: float64 central differences of the numpy loss, exact identities that
-follow from a symmetry of the loss (THEORY.md §1.3), and the numbers of THEORY.md §2.
+follow from a symmetry of the loss (docs/theory.md#gauge-identities-and-balance), and the numbers of
+docs/theory.md#where-the-paper-went-wrong.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tinygrad_ae.closed_form import (
     paper_printed_partials,
 )
 
-# --- tolerances (THEORY.md §4), each with its reason --------------------------------------------
+# --- tolerances (docs/theory.md#test-tolerances), each with its reason ----------------------------
 
 # Central-difference step h = FD_EPS (tests/tolerances.py). L is a quadratic function of any
 # single parameter (x̂ is linear in each one), so central differences have no truncation error
@@ -35,7 +36,7 @@ FD_RTOL = 1e-6
 # P1: two exact formulas for the same gradient differ by rounding only, relative to the sum of
 # the absolute values of the per-sample terms (a plain relative error fails when g ≈ 0).
 EXACT_RTOL = CLOSED_FORM_RTOL
-# P3: the gauge identities of §1.3 hold to rounding, relative to the size of their terms.
+# P3: the gauge identities hold to rounding, relative to the size of their terms.
 IDENTITY_RTOL = 1e-12
 # P12: the printed formulas must miss the truth by more than this (observed median 1.5).
 ERRATA_MIN_RELATIVE_ERROR = 1e-3
@@ -44,8 +45,8 @@ ERRATA_MIN_RELATIVE_ERROR = 1e-3
 PARAM_BOUND = 1.5
 DATA_BOUND = 3.0
 
-# THEORY.md §2, Example 1: one sample, (w1, w2, b1, w3, w4, b2, b3) = (0.5, −0.2, 0.3, 0.8, −0.6,
-# 0.2, −0.1).
+# docs/theory.md#corrected-partials, Example 1: one sample, (w1, w2, b1, w3, w4, b2, b3) = (0.5,
+# −0.2, 0.3, 0.8, −0.6, 0.2, −0.1).
 EXAMPLE_1_PARAMS = dict(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
 EXAMPLE_1_X = np.array([[1.0, 2.0]])
 
@@ -222,7 +223,8 @@ def test_linear_ae_grads_follow_input_dtype():
 # over samples, so its true counterpart is Σ_i ∂L/∂x̂_i1 = ∂L/∂b2.
 PRINTED_COUNTERPART = {"w1": "w1", "b1": "b1", "w3": "w3", "dL_dxhat1": "b2", "w1_final": "w1"}
 
-# THEORY.md §2, table, column "Ex. 1: printed vs correct": an independent source of the numbers.
+# docs/theory.md#where-the-paper-went-wrong, table, last column: an independent source of the
+# numbers.
 EXAMPLE_1_PRINTED_VS_CORRECT = {
     "w1": (1.9110, 2.0400),
     "b1": (-3.8220, 2.0400),
@@ -237,13 +239,13 @@ def test_printed_and_correct_partials_on_theory_example_1(printed_name):
     printed_value, correct_value = EXAMPLE_1_PRINTED_VS_CORRECT[printed_name]
     printed = paper_printed_partials(EXAMPLE_1_PARAMS, EXAMPLE_1_X)
     correct = paper_partials(EXAMPLE_1_PARAMS, EXAMPLE_1_X)
-    # THEORY.md §2 prints 4 decimals
+    # docs/theory.md#where-the-paper-went-wrong prints 4 decimals
     assert printed[printed_name] == pytest.approx(printed_value, abs=5e-5)
     assert correct[PRINTED_COUNTERPART[printed_name]] == pytest.approx(correct_value, abs=5e-5)
 
 
 def test_example_1_loss_and_residual_norm():
-    # THEORY.md §2: h = 0.4, r = (0.48, 2.34), ‖ℓ‖ = 2.3887 and L = 5.706
+    # docs/theory.md#corrected-partials: h = 0.4, r = (0.48, 2.34), ‖ℓ‖ = 2.3887 and L = 5.706
     assert paper_loss(EXAMPLE_1_PARAMS, EXAMPLE_1_X) == pytest.approx(5.706, abs=1e-12)
     dL_dxhat1 = paper_printed_partials(EXAMPLE_1_PARAMS, EXAMPLE_1_X)["dL_dxhat1"]
     assert -dL_dxhat1 / 2 == pytest.approx(2.3887, abs=5e-5)
@@ -267,8 +269,8 @@ def test_printed_partials_disagree_with_truth_on_generic_data(seed, n_samples):
 @pytest.mark.parametrize("printed_name", list(PRINTED_COUNTERPART))
 def test_each_printed_formula_is_wrong_almost_always(printed_name):
     # One printed formula can match the truth by coincidence on a particular draw (probability
-    # about 1e-3 per draw), so this is a frequency over 1000 fixed draws; THEORY.md §2 reports
-    # 100% wrong, median relative error ≈ 1.5.
+    # about 1e-3 per draw), so this is a frequency over 1000 fixed draws;
+    # docs/theory.md#where-the-paper-went-wrong reports 100% wrong, median relative error 1.2–3.
     rng = np.random.default_rng(20250101)
     errors = []
     for _ in range(1000):
@@ -285,7 +287,7 @@ def test_each_printed_formula_is_wrong_almost_always(printed_name):
 def test_the_two_printed_w1_results_differ():
     # The paper calls them "obviously the same"; they differ by (2/N) Σ √α_i (w3 x_i2 + w4 x_i1).
     printed = paper_printed_partials(EXAMPLE_1_PARAMS, EXAMPLE_1_X)
-    norm = 2.3887  # ‖ℓ‖ on Example 1, THEORY.md §2
+    norm = 2.3887  # ‖ℓ‖ on Example 1, docs/theory.md#corrected-partials
     difference = 2 * norm * (0.8 * 2.0 - 0.6 * 1.0)
     assert printed["w1_final"] - printed["w1"] == pytest.approx(difference, abs=1e-3)
 

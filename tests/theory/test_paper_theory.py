@@ -4,7 +4,7 @@ and the loss landscape has the shape Baldi & Hornik (1989) proved.
 
 Independent truths: `tinygrad_ae.closed_form` (numpy formulas, no engine), numpy's
 eigendecomposition, and the closed-form Hessian spectrum at critical points
-(THEORY.md §3.4, re-derived in docs/derivation.md).
+(docs/theory.md#hessian-at-critical-points).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ finite_data = st.integers(1, 12).flatmap(
 
 def _close(engine: float, truth: float, scale: float) -> bool:
     # |g − g*| ≤ 1e-9·(1 + Σ|per-sample terms|): a plain relative error fails where a
-    # partial is ≈ 0 by cancellation (THEORY.md, P1).
+    # partial is ≈ 0 by cancellation (docs/theory.md#test-tolerances, P1).
     return abs(engine - truth) <= CLOSED_FORM_RTOL * (1 + scale)
 
 
@@ -69,7 +69,7 @@ def test_linear_autoencoder_gradients_equal_the_matrix_form(data, shape):
 @given(params=strategies.paper_params(), X=finite_data)
 def test_gauge_identities_of_the_true_gradient(params, X):
     """∂L/∂b1 = w3 ∂L/∂b2 + w4 ∂L/∂b3 and w1∂w1 + w2∂w2 + b1∂b1 = w3∂w3 + w4∂w4, from the
-    symmetries that leave x̂ unchanged (THEORY.md §1.3)."""
+    symmetries that leave x̂ unchanged (docs/theory.md#gauge-identities-and-balance)."""
     model = PaperAutoencoder(**params)
     model.loss(X).backward()
     g = {name: float(getattr(model, name).grad) for name in PaperAutoencoder.PARAM_NAMES}
@@ -132,8 +132,8 @@ def test_pca_is_a_minimum_and_every_other_critical_point_a_strict_saddle(m, k, d
         assert max(np.abs(g.data).max() for g in gradients) < 1e-10  # a critical point
         eigenvalues = np.linalg.eigvalsh(_hessian(model, X))
         outside = [j for j in range(m) if j not in subset]
-        # Closed form (THEORY.md §3.4): for i ∈ I, j ∉ I the pair contributes
-        # h₋ = λi + λj − √((λi − λj)² + 4λj²), negative exactly when λj > λi.
+        # Closed form (docs/theory.md#hessian-at-critical-points): for i ∈ I, j ∉ I the pair
+        # contributes h₋ = λi + λj − √((λi − λj)² + 4λj²), negative exactly when λj > λi.
         h_minus = [lam[i] + lam[j] - np.sqrt((lam[i] - lam[j]) ** 2 + 4 * lam[j] ** 2)
                    for i in subset for j in outside]
         if subset == tuple(range(k)):

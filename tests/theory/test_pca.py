@@ -1,7 +1,7 @@
 """tinygrad_ae.pca against known spectra, scikit-learn, scipy and the Eckart–Young bound.
 
-The main generator (THEORY.md §4) builds data whose 1/N covariance is exactly Q diag(λ) Qᵀ,
-so the principal directions and the bound are known without computing them.
+The main generator (docs/theory.md#data-with-an-exact-spectrum) builds data whose 1/N covariance is
+exactly Q diag(λ) Qᵀ, so the principal directions and the bound are known without computing them.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ SCIPY_ANGLE_ATOL = 1e-7
 def spectrum_data(draw: st.DrawFn):
     """(X, eigenvalues, eigenvectors, k): X has exactly this 1/N covariance spectrum.
 
-    THEORY.md §4: centre Gaussian Z, whiten it exactly with its SVD (Z_w = √N U Vᵀ), then
-    X = Z_w diag(√λ) Qᵀ + μ with Q orthogonal. λ_1 = 1 and consecutive ratios are in [1.5, 4].
+    docs/theory.md#data-with-an-exact-spectrum: centre Gaussian Z, whiten it exactly with its SVD
+    (Z_w = √N U Vᵀ), then X = Z_w diag(√λ) Qᵀ + μ with Q orthogonal. λ_1 = 1 and consecutive ratios
+    are in [1.5, 4].
     """
     n_features = draw(st.integers(2, 6))
     n_samples = draw(st.integers(n_features + 1, 40))
@@ -225,7 +226,8 @@ def test_pca_parameters_and_their_gauge_attain_the_bound(case, seed):
     assert abs(_reconstruction_loss(W_e, b_e, W_d, b_d, X) - bound) <= EY_RTOL * (1 + bound)
     np.testing.assert_allclose(W_e, W_d.T)
     np.testing.assert_allclose((X @ W_e.T + b_e).mean(axis=0), 0, atol=1e-12 * (1 + abs(X).max()))
-    # any invertible mixing G of the code, any b_e, and b_d = (I − P) μ − W_d b_e (THEORY P4)
+    # any invertible mixing G of the code, any b_e, and b_d = (I − P) μ − W_d b_e (P4,
+    # docs/theory.md#test-tolerances)
     rng = np.random.default_rng(seed)
     mixing = _random_orthogonal(rng, k) * rng.uniform(0.5, 2.0, size=k)
     W_e_mixed = mixing @ W_e

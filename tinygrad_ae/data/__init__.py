@@ -4,14 +4,16 @@ This module imports numpy and the standard library and nothing else of ours, so 
 a test never depends on the engine under test. scikit-learn is imported lazily, inside
 :func:`digits` only.
 
-Conventions, as in THEORY.md §0: a data matrix ``X`` has shape ``(n_samples, n_features)``;
-the covariance is the population one, ``Σ = (1/N) Σ_i (x_i − μ)(x_i − μ)^T``; a matrix of
-*directions* (``components``) holds one unit vector per **column**, ordered like the eigenvalues
-that go with it (``pca.PCA.components_`` follows scikit-learn and holds them in rows instead).
+Conventions, as in docs/theory.md#conventions: a data matrix ``X`` has shape ``(n_samples,
+n_features)``; the covariance is the population one, ``Σ = (1/N) Σ_i (x_i − μ)(x_i − μ)^T``; a
+matrix of *directions* (``components``) holds one unit vector per **column**, ordered like the
+eigenvalues that go with it (``pca.PCA.components_`` follows scikit-learn and holds them in rows
+instead).
 
 Generators:
 
-- :func:`with_spectrum`: data whose 1/N covariance is exactly ``Q diag(λ) Q^T`` (THEORY §4).
+- :func:`with_spectrum`: data whose 1/N covariance is exactly ``Q diag(λ) Q^T``
+  (docs/theory.md#data-with-an-exact-spectrum).
 - :func:`correlated_2d`: the seed paper's 2-D setting, a tilted Gaussian cloud.
 - :func:`spiked_covariance`: a few strong directions under isotropic noise (thousands of features).
 - :func:`manifold_data`: points near a curved low-dimensional manifold, where PCA falls short.

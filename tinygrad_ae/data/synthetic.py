@@ -26,7 +26,8 @@ def with_spectrum(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Data whose 1/N covariance is exactly ``Q diag(λ) Q^T`` and whose mean is exactly ``μ``.
 
-    The generator of THEORY §4, with m = ``len(eigenvalues)`` and N = ``n_samples``:
+    The generator of docs/theory.md#data-with-an-exact-spectrum, with m = ``len(eigenvalues)``
+    and N = ``n_samples``:
 
     1. draw Z ~ N(0, I) of shape (N, m) and subtract its column means;
     2. take the thin SVD Z = U S V^T and set Z_w = √N U V^T, so (1/N) Z_w^T Z_w = V U^T U V^T = I

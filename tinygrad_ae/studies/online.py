@@ -115,8 +115,8 @@ class OjaPCA:
 
     with X (b, n_features) the centred batch and Y = X W. Its mean flow is
     Ẇ = ΣW − W (WᵀΣW) = (I − W Wᵀ) Σ W: its fixed points with WᵀW = I span sets of
-    eigenvectors, and only the top-k span is stable (Oja 1989; THEORY §3.11). This flow is the
-    decoder half of the linear autoencoder's gradient at tied weights W_e = Wᵀ, W_d = W.
+    eigenvectors, and only the top-k span is stable (Oja 1989; docs/theory.md#online-pca). This flow
+    is the decoder half of the linear autoencoder's gradient at tied weights W_e = Wᵀ, W_d = W.
     Memory is O(n_features · n_components): the covariance is never formed.
 
     The columns converge to *some* orthonormal basis of the subspace, not to the eigenvectors
@@ -275,8 +275,8 @@ class SangerPCA(OjaPCA):
         Δw_j = η y_j (x − Σ_{l ≤ j} w_l y_l),     y = Wᵀ x,
 
     i.e. ΔW = η (x yᵀ − W UT[y yᵀ]) with UT the upper triangle including the diagonal (in the
-    row convention of THEORY §3.11, ΔW = η(y xᵀ − LT[y yᵀ] W)). Column 1 runs Oja's one-unit
-    rule and finds u_1; column 2 sees x with its u_1 part removed and finds u_2; and so on
+    row convention of docs/theory.md#online-pca, ΔW = η(y xᵀ − LT[y yᵀ] W)). Column 1 runs Oja's
+    one-unit rule and finds u_1; column 2 sees x with its u_1 part removed and finds u_2; and so on
     (Sanger 1989). With distinct eigenvalues λ_1 > … > λ_k > λ_{k+1}, ``components_[j]`` tends
     to ±u_{j+1}. Everything else (running mean, minibatches, schedule) is as in :class:`OjaPCA`.
 
@@ -375,7 +375,8 @@ def stream_linear_autoencoder(
         n_components: k, the code size.
         batch_size, epochs, shuffle: as in ``models.fit`` / ``data.minibatches``.
         lr, half_life: the step-size schedule; for plain SGD on the paper's loss keep
-            lr ≤ 1/(4 λ_max) (THEORY §3.12), λ_max the largest eigenvalue of E[x xᵀ] and 1.
+            lr ≤ 1/(4 λ_max) (docs/theory.md#step-size-and-centring), λ_max the largest eigenvalue
+            of E[x xᵀ] and 1.
         optimizer: "sgd", "adam", or a function ``(params, lr) -> optim.Optimizer``.
         seed: seeds the initial weights and the batch order.
         reference: (n_features, r) columns spanning the subspace to compare with, e.g. the

@@ -1,12 +1,12 @@
 """Hand-derived gradients of linear autoencoders: the independent truth for the engine.
 
 Layer: numpy only; imports nothing of ours. Every formula here was derived by hand
-(docs/derivation.md) and is checked against central finite differences in
-tests/test_closed_form.py, so the autodiff engine can be checked against it and never
+(docs/derivation.md in the repository) and is checked against central finite differences in
+tests/theory/test_closed_form.py, so the autodiff engine can be checked against it and never
 against itself.
 
-Loss (the paper's normalisation, THEORY.md §0): L = (1/N) Σ_i ‖x_i − x̂_i‖², summed over
-features and averaged over samples, m times PyTorch's MSELoss(reduction="mean").
+Loss (the paper's normalisation, docs/theory.md#conventions): L = (1/N) Σ_i ‖x_i − x̂_i‖², summed
+over features and averaged over samples, m times PyTorch's MSELoss(reduction="mean").
 
 The paper's 2-1-2 network, for sample i (X has shape (N, 2)):
 
@@ -95,7 +95,7 @@ def paper_loss(params: Mapping[str, Any], X: ArrayLike) -> float:
 
     params: dict with the seven floats w1, w2, b1, w3, w4, b2, b3; X: (N, 2).
 
-    THEORY.md §2, Example 1: one sample x = (1, 2); h = 0.4, r = (0.48, 2.34).
+    docs/theory.md#corrected-partials, Example 1: one sample x = (1, 2); h = 0.4, r = (0.48, 2.34).
 
     >>> params = dict(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
     >>> round(paper_loss(params, [[1.0, 2.0]]), 6)      # 0.48² + 2.34²

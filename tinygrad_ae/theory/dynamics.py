@@ -40,8 +40,8 @@ def saxe_half_time(lr: float, eigenvalue: float, pi0: float, momentum: float = 0
 
         T½ = ln((1 − π0)/π0) / (2 ln(1 + 2ηλ))
 
-    Derivation (THEORY.md §3.5, paper loss): on centred data a balanced mode with decoder
-    v·u and encoder v·uᵀ has loss λ(1 − v²)², so one GD step is v ← v + 2ηλ v(1 − v²). Near
+    Derivation (docs/theory.md#saxe-plateau, paper loss): on centred data a balanced mode with
+    decoder v·u and encoder v·uᵀ has loss λ(1 − v²)², so one GD step is v ← v + 2ηλ v(1 − v²). Near
     v = 0 it multiplies v by (1 + 2ηλ), so π = v² grows by (1 + 2ηλ)² per step; placing that
     discrete growth rate, 2 ln(1 + 2ηλ), into the logistic solution of dπ/dt ∝ π(1 − π) gives
     T½. It is the first step with π ≥ ½ to within a few per cent for ηλ ≤ 0.4 (the
@@ -76,9 +76,9 @@ def saxe_time(lr: float, eigenvalue: float, pi0: float, pi_final: float) -> floa
         T(π0 → π_f) = [1/(4ηλ)] · ln[π_f (1 − π0) / (π0 (1 − π_f))]
 
     Gradient flow of one balanced mode, τ dπ/dt = 2λ π(1 − π) with τ = 1/(2η) steps
-    (THEORY.md §3.5), is logistic with rate 4ηλ per step; this is its travel time. It is exact
-    for small ηλ and biased low for large ηλ, where the per-step growth (1 + 2ηλ)² falls short
-    of e^{4ηλ} (prefer :func:`saxe_half_time` there). 0 < π0, π_f < 1.
+    (docs/theory.md#saxe-plateau), is logistic with rate 4ηλ per step; this is its travel time. It
+    is exact for small ηλ and biased low for large ηλ, where the per-step growth (1 + 2ηλ)² falls
+    short of e^{4ηλ} (prefer :func:`saxe_half_time` there). 0 < π0, π_f < 1.
 
     >>> round(saxe_time(0.1, 1.0, 1e-6, 0.5), 2)       # ln(999999) / 0.4
     34.54
@@ -103,8 +103,8 @@ def effective_pi0(W_e: Any, W_d: Any, components: Any) -> np.ndarray:
     b ← b + 2ηλ_j a, so (a + b)/2 grows by (1 + 2ηλ_j) per step and (a − b)/2 dies out;
     π_j = a_j · b_j ≈ ‖g_j‖² (1 + 2ηλ_j)^{2t}. Modes switch on in order, and a later mode can
     only use the latent directions earlier modes left free, hence the Gram–Schmidt step
-    (THEORY.md §3.5). W_e is (k, m), W_d (m, k), ``components`` (m, n_modes) holds u_1, u_2, …
-    as columns (at most k of them); returns (n_modes,).
+    (docs/theory.md#starting-strength). W_e is (k, m), W_d (m, k), ``components`` (m, n_modes) holds
+    u_1, u_2, … as columns (at most k of them); returns (n_modes,).
 
     >>> import numpy as np
     >>> W_e = np.array([[1e-3, 0.0]]); W_d = np.array([[3e-3], [0.0]])
@@ -140,8 +140,8 @@ def expected_pi0(init_scale: float, n_components: int, mode: int | None = None) 
         E π0_j = (k − j + 1) σ0² / 2
 
     g_j = (W_dᵀu_j + W_e u_j)/2 has k iid N(0, σ0²/2) entries, and Gram–Schmidt against the
-    j − 1 earlier g's leaves k − j + 1 of them (THEORY.md §3.5). ``mode`` j counts from 1 and
-    defaults to k, the last and slowest mode. A single network's π0 scatters around this
+    j − 1 earlier g's leaves k − j + 1 of them (docs/theory.md#starting-strength). ``mode`` j counts
+    from 1 and defaults to k, the last and slowest mode. A single network's π0 scatters around this
     (for k = 1 it is σ0²/2 times a χ²₁ variable), which is why :func:`predict_network`
     is sharper than :func:`predict_steps` with this value.
 
@@ -159,7 +159,8 @@ def expected_pi0(init_scale: float, n_components: int, mode: int | None = None) 
 
 
 def transverse_curvature(lam_k: float, lam_k1: float) -> float:
-    """The smallest non-zero Hessian eigenvalue across the PCA solution (THEORY.md §3.4).
+    """The smallest non-zero Hessian eigenvalue across the PCA solution
+    (docs/theory.md#hessian-at-critical-points).
 
         h_s = λ_k + λ_{k+1} − √((λ_k − λ_{k+1})² + 4 λ_{k+1}²)
 
@@ -183,7 +184,8 @@ def transverse_curvature(lam_k: float, lam_k1: float) -> float:
 
 
 class StepLimits(NamedTuple):
-    """Learning-rate limits of full-batch GD (THEORY.md §3.12), see :func:`max_stable_lr`.
+    """Learning-rate limits of full-batch GD (docs/theory.md#step-size-and-centring), see
+    :func:`max_stable_lr`.
 
     ``weights`` = 1/(2λ_1): above it no minimum is stable and GD cannot converge.
     ``safe`` = 1/(4 λ_max(M̃)): the rule that also keeps the bias directions stable.
@@ -204,9 +206,9 @@ def max_stable_lr(eigenvalues: Any, mean: Any = None, components: Any = None) ->
 
     Every global minimum has curvature 2λ_1(c² + 1/c²) ≥ 4λ_1 along the scale of mode 1
     (W_d → c W_d, W_e → W_e / c), and GD with step η is stable only where all curvatures are
-    below 2/η, hence the first limit (THEORY.md §3.12; proven for k = 1). The biases add
-    curvature from the uncentred second moment M̃; the second rule, measured to hold with a
-    margin, covers both. For centred data M̃ = diag(Σ, 1), so safe = 1/(4 max(λ_1, 1)).
+    below 2/η, hence the first limit (docs/theory.md#step-size-and-centring; proven for k = 1). The
+    biases add curvature from the uncentred second moment M̃; the second rule, measured to hold with
+    a margin, covers both. For centred data M̃ = diag(Σ, 1), so safe = 1/(4 max(λ_1, 1)).
     ``mean`` is μ in the coordinates of the eigenvectors (Uᵀμ), or in data coordinates when
     ``components`` (m, m), the eigenvectors as columns, is given.
 
@@ -379,7 +381,8 @@ def _last_failure(values: np.ndarray, tol: float) -> int | None:
 def predict_network(W_e: Any, W_d: Any, eigenvalues: Any, components: Any, lr: float,
                     angle_tol: float = 1e-3, loss_rtol: float = 1e-6,
                     horizon: int = 200_000) -> NetworkPrediction:
-    """Predict one GD run from its initial weights, without running the network (THEORY.md §5).
+    """Predict one GD run from its initial weights, without running the network
+    (docs/theory.md#per-network-prediction).
 
     Centred data, biases 0, eigenvalues λ (descending) with eigenvectors ``components`` (m, m)
     as columns, W_e (k, m), W_d (m, k), step η = ``lr``. In the eigenbasis write
@@ -392,7 +395,8 @@ def predict_network(W_e: Any, W_d: Any, eigenvalues: Any, components: Any, lr: f
        T½_i (the linearisation at the origin, where I − W_d W_e ≈ I).
     3. **Alignment**: after T½_i the pair z = (decoder, encoder) follows the GD map at the
        optimum, z ← (I − ηH)z with H = 2 [[λ_i, −λ_j], [−λ_j, λ_j]] (eigenvalues h_f and h_s,
-       THEORY.md §3.4), in closed form z(T½ + τ) = Σ_e c_e e_e (1 − η h_e)^τ.
+       docs/theory.md#hessian-at-critical-points), in closed form
+       z(T½ + τ) = Σ_e c_e e_e (1 − η h_e)^τ.
     4. **Criteria**: tan²θ_dec ≈ Σ_ij z_dec² / π_i, tan²θ_enc ≈ Σ_ij z_enc² / π_i and
        L − L* ≈ Σ_i λ_i (1 − π_i)² + Σ_ij ½ zᵀ H z; each predicted count is the first step after
        which its quantity stays below tolerance.
@@ -510,10 +514,10 @@ def sgd_noise_floor(X: Any, n_components: int, lr: float, batch_size: int,
     and the floor is θ_rms ≈ √(Σ_ij V_dec,dec); for small η and c = 1, ≈ √(η c_ij / (2 h_s))
     per pair: proportional to √(η · noise / gap). ``balance`` c is the decoder's scale along
     the modes (W_d = c U_k O, W_e = Oᵀ U_kᵀ / c): GD from a small init keeps c = 1, but SGD's
-    noise slowly unbalances the layers (the conserved B of THEORY.md §1.3 drifts by
-    −η²‖G_d‖² per step), and a larger c slows the decoder (P) and lowers the floor about ∝ 1/c.
-    Batches redrawn independently each step match this; reshuffled epochs
-    (``data.minibatches``) cancel the noise over each epoch and stall lower.
+    noise slowly unbalances the layers (the conserved B of
+    docs/theory.md#gauge-identities-and-balance drifts by −η²‖G_d‖² per step), and a larger c slows
+    the decoder (P) and lowers the floor about ∝ 1/c. Batches redrawn independently each step match
+    this; reshuffled epochs (``data.minibatches``) cancel the noise over each epoch and stall lower.
 
     >>> from tinygrad_ae import data as _data
     >>> X, _ = _data.with_spectrum(200, [1.0, 0.25], seed=0)

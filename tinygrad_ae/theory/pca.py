@@ -4,7 +4,7 @@ Layer: numpy only; imports nothing of ours. This module is one of the two indepe
 (with `closed_form`) that the autodiff engine and the trained autoencoders are checked against,
 so it must never depend on them.
 
-Conventions (docs/derivation.md, THEORY.md §0): data X has shape (n_samples, n_features), one
+Conventions (docs/theory.md#conventions): data X has shape (n_samples, n_features), one
 sample per row; μ is the column mean; the covariance used for the reconstruction bound divides
 by N (Σ = (1/N) X_cᵀ X_c with X_c = X − μ), while `PCA.explained_variance_` divides by N − 1 as
 scikit-learn does. The paper's loss is L = (1/N) Σ_i ‖x_i − x̂_i‖² (summed over features,

@@ -184,8 +184,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="problem size (default full; --quick means quick; tiny is for "
                              "tests)")
     parser.add_argument("--update-doc", metavar="PATH",
-                        help="rewrite the table between the bench markers of PATH "
-                             "(docs/performance.md)")
+                        help="rewrite the table between the <!-- bench:begin --> and "
+                             "<!-- bench:end --> markers of the markdown file PATH")
 
 
 class _Usage(Exception):

@@ -7,7 +7,7 @@ the plotting functions (Agg canvas, no pyplot state).
 The seed paper ends by asking how long a linear autoencoder trained by gradient descent takes
 to converge to the PCA solution. This module answers it three ways:
 
-1. **Theory** (THEORY.md §3.4, §3.5, §3.12, §5), as pure functions with their formulas:
+1. **Theory** (docs/theory.md#learning-dynamics), as pure functions with their formulas:
    :func:`saxe_half_time` and :func:`saxe_time` (the plateau of each mode),
    :func:`effective_pi0` (where a random initialisation starts each mode),
    :func:`transverse_curvature` (how fast the subspace then aligns), :func:`max_stable_lr`
@@ -21,9 +21,9 @@ to converge to the PCA solution. This module answers it three ways:
    :func:`markdown_tables` and :func:`plot_all` turn the rows into tables and figures;
    :func:`run` is the ``tinygrad-ae converge`` command.
 
-Conventions (THEORY.md §0): the paper's loss L = (1/N) Σ_i ‖x_i − x̂_i‖², the 1/N covariance
-Σ with eigenpairs (λ_j, u_j) in descending order, a "step" is one optimizer update, and the
-mode strength of mode j is π_j = u_jᵀ W_d W_e u_j (0 at a tiny init, 1 at PCA).
+Conventions (docs/theory.md#conventions): the paper's loss L = (1/N) Σ_i ‖x_i − x̂_i‖², the 1/N
+covariance Σ with eigenpairs (λ_j, u_j) in descending order, a "step" is one optimizer update, and
+the mode strength of mode j is π_j = u_jᵀ W_d W_e u_j (0 at a tiny init, 1 at PCA).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ from .report import (  # noqa: F401
     traced_runs,
 )
 from .sweep import (  # noqa: F401
+    REFERENCE_TABLE,
     STAIRCASE_SPECTRUM,
-    THEORY_TABLE_5,
     staircase_run,
     study,
 )
@@ -87,7 +87,7 @@ __all__ = [
     'saxe_half_time', 'saxe_time', 'effective_pi0', 'expected_pi0', 'transverse_curvature',
     'StepLimits', 'max_stable_lr', 'make_spectrum', 'predict_steps', 'NetworkPrediction',
     'predict_network', 'sgd_noise_floor', 'METHODS', 'ConvergenceResult', 'train_until_pca',
-    'SWEEPS', 'STAIRCASE_SPECTRUM', 'THEORY_TABLE_5', 'study', 'summarize', 'markdown_tables',
+    'SWEEPS', 'STAIRCASE_SPECTRUM', 'REFERENCE_TABLE', 'study', 'summarize', 'markdown_tables',
     'staircase_run', 'traced_runs', 'plot_all', 'write_outputs', 'replace_generated',
     'add_arguments', 'run', 'main', 'MEAN_NORMS', 'MEAN_DIRECTIONS', 'BatchedRun',
     'initial_weights', 'gd_moments', 'mean_sweep', 'mean_table', 'centring_answer', 'DemoRun',

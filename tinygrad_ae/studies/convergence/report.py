@@ -13,7 +13,7 @@ from tinygrad_ae import data as _data
 from tinygrad_ae.theory.dynamics import make_spectrum
 
 from .measure import ConvergenceResult, train_until_pca
-from .sweep import THEORY_TABLE_5, staircase_run
+from .sweep import REFERENCE_TABLE, staircase_run
 
 # ---------------------------------------------------------------------------------------------
 # Summaries and tables
@@ -225,7 +225,7 @@ def markdown_tables(rows: Sequence[dict[str, Any]],
     if "paper" in by_sweep:
         lines = []
         for s in by_sweep["paper"]:
-            ref = THEORY_TABLE_5.get((float(s["x"]), float(s["lr"])))
+            ref = REFERENCE_TABLE.get((float(s["x"]), float(s["lr"])))
             lines.append([f"{s['x']:g}", f"{s['lr']:g}", _steps(s.get("half_times_1")),
                           _steps(s.get("saxe_half_times_1"), False),
                           "–" if ref is None else str(ref[0]),
@@ -237,8 +237,8 @@ def markdown_tables(rows: Sequence[dict[str, Any]],
                           _steps(s.get("predicted_loss_steps"), False),
                           "–" if ref is None else str(ref[2]), done(s)])
         tables["paper"] = _table(
-            ["λ1/λ2", "ηλ1", "T½", "Saxe", "§5 T½", "T_dec", "predicted", "§5 T_dec", "T_enc",
-             "T_loss", "predicted", "§5 T_loss", "converged"], lines)
+            ["λ1/λ2", "ηλ1", "T½", "Saxe", "ref. T½", "T_dec", "predicted", "ref. T_dec", "T_enc",
+             "T_loss", "predicted", "ref. T_loss", "converged"], lines)
     if "staircase" in by_sweep:
         s = by_sweep["staircase"][0]
         stair_rows = [r for r in rows if r["sweep"] == "staircase"]

@@ -30,11 +30,12 @@ from .measure import SWEEPS, ConvergenceResult, train_until_pca
 # ---------------------------------------------------------------------------------------------
 
 STAIRCASE_SPECTRUM = (1.0, 0.5, 0.25, 0.1, 0.05, 0.02)
-"""λ of the k = 3, m = 6 staircase run (THEORY.md §5)."""
+"""λ of the k = 3, m = 6 staircase run (docs/theory.md#reference-measurements)."""
 
-# Medians of THEORY.md §5's table (2-1-2 network, σ0 = 1e-3, 20 seeds), keyed by (λ1/λ2, ηλ1):
+# Reference medians (docs/theory.md#reference-measurements; 2-1-2 network, σ0 = 1e-3, 20 seeds),
+# keyed by (λ1/λ2, ηλ1):
 # (T½, T_dec, T_loss). Kept for the comparison column of the paper table.
-THEORY_TABLE_5: dict[tuple[float, float], tuple[int, int, int]] = {
+REFERENCE_TABLE: dict[tuple[float, float], tuple[int, int, int]] = {
     (1.5, 0.05): (82, 404, 384), (1.5, 0.1): (43, 205, 196), (1.5, 0.2): (23, 106, 101),
     (1.5, 0.4): (13, 55, 53), (2.0, 0.05): (82, 247, 256), (2.0, 0.1): (43, 127, 132),
     (2.0, 0.2): (23, 67, 69), (2.0, 0.4): (13, 36, 37), (4.0, 0.05): (82, 118, 169),
@@ -122,7 +123,8 @@ def _cells(sweep: str, quick: bool) -> list[_Cell]:
 
 def _cell_data(cell: _Cell, seed: int) -> np.ndarray:
     if cell.model == "paper":
-        # λ = (1, 1/r): total variance 1 + 1/r, so ηλ_1 = η as in THEORY.md §5.
+        # λ = (1, 1/r): total variance 1 + 1/r, so ηλ_1 = η as in
+        # docs/theory.md#reference-measurements.
         return _data.correlated_2d(cell.n_samples, variance_ratio=cell.gap, angle=np.pi / 6,
                                    total_variance=1.0 + 1.0 / cell.gap, seed=seed, exact=True)
     lam = (np.array(cell.eigenvalues) if cell.eigenvalues is not None
@@ -234,7 +236,8 @@ def study(quick: bool = False, seeds: int | Sequence[int] | None = None, progres
     - ``method``: GD, heavy ball (β = 0.9) at η = 0.1 and 0.01, Adam at η = 0.01 (σ0 = 1e-3
       and 1e-5) and 0.001;
     - ``paper``: the seed's 2-1-2 ``PaperAutoencoder`` on ``data.correlated_2d(exact=True)``
-      with λ = (1, 1/r), r ∈ {1.5, 2, 4, 10, 100}, ηλ_1 ∈ {0.05, 0.1, 0.2, 0.4} (THEORY.md §5);
+      with λ = (1, 1/r), r ∈ {1.5, 2, 4, 10, 100}, ηλ_1 ∈ {0.05, 0.1, 0.2, 0.4}
+      (docs/theory.md#reference-measurements);
     - ``staircase``: k = 3 of m = 6 with λ = (1, .5, .25, .1, .05, .02).
 
     ``seeds``: a count or a list (default 10, 20 for ``paper``; 3 with ``quick``). ``quick``
