@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
                           f"{convergence.centring_answer(uncentred['paper'])} "
                           f"(For m = 16, k = 4: "
                           f"{convergence.centring_answer(uncentred['m16k4'])[5:-1]}.)")
+    tables["uncentred_band"] = (
+        "Per-network prediction / measured steps, pooled over every converged run it was made "
+        "for, median [5–95 %]: 2-1-2: "
+        f"{convergence.prediction_band(uncentred['paper'])}; m = 16, k = 4: "
+        f"{convergence.prediction_band(uncentred['m16k4'])}.")
     tables["meta"] = (
         f"{len(rows)} training runs ({steps:,} engine steps with full-batch evaluation at every "
         f"step) took {seconds / 60:.1f} min of wall time on this machine "

@@ -146,10 +146,11 @@ def test_each_criterion_is_counted_at_the_step_after_which_it_holds():
     w = np.random.default_rng(0).normal(0.0, 1e-3, size=4)
     W_e, W_d = np.array([[[w[0], w[1]]]]), np.array([[[w[2]], [w[3]]]])
     run = gd_moments(lam, np.zeros(2), 1, 0.1 / lam[0], W_e @ U, U.T @ W_d, max_steps=200)
-    from tinygrad_ae.cli import main
     import contextlib
     import io
     import tempfile
+
+    from tinygrad_ae.cli import main
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()) as out:
         main(["demo", "--quick", "--no-progress", "--out", str(Path(folder) / "demo")])
     text = out.getvalue()

@@ -80,6 +80,7 @@ from .uncentred import (  # noqa: F401
     initial_weights,
     mean_sweep,
     mean_table,
+    prediction_band,
     uncentred_demo_run,
 )
 
@@ -91,5 +92,5 @@ __all__ = [
     'staircase_run', 'traced_runs', 'plot_all', 'write_outputs', 'replace_generated',
     'add_arguments', 'run', 'main', 'MEAN_NORMS', 'MEAN_DIRECTIONS', 'BatchedRun',
     'initial_weights', 'gd_moments', 'mean_sweep', 'mean_table', 'centring_answer', 'DemoRun',
-    'uncentred_demo_run',
+    'uncentred_demo_run', 'prediction_band',
 ]

@@ -20,8 +20,10 @@ import numpy as np
 from tinygrad_ae.theory.dynamics import expected_pi0, make_spectrum, max_stable_lr
 from tinygrad_ae.theory.uncentred import predict_uncentred, predict_uncentred_network
 
+from .report import MIN_SEEDS_FOR_RANGE
+
 __all__ = ["BatchedRun", "initial_weights", "gd_moments", "MEAN_DIRECTIONS", "MEAN_NORMS",
-           "DemoRun", "uncentred_demo_run",
+           "DemoRun", "uncentred_demo_run", "prediction_band",
            "mean_direction", "mean_sweep", "mean_table", "centring_answer"]
 
 MEAN_NORMS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -193,7 +195,8 @@ def mean_sweep(model: str = "paper", seeds: int = 200, norms: Sequence[float] = 
     ``norms`` one row: the measured step counts at step ``lr`` (median, 5th and 95th
     percentile, not-reached as +∞), how many runs diverged, the typical prediction
     (:func:`predict_uncentred` with ``expected_pi0``), the per-network prediction's ratio to
-    the measurement over the first ``per_network`` seeds, and the measured median at the step
+    the measurement over the first ``per_network`` seeds (lists ``ratios_angle`` and
+    ``ratios_loss``), and the measured median at the step
     the bias-aware rule allows, min(lr, ``max_stable_lr(...).safe``).
 
     >>> rows = mean_sweep(seeds=3, norms=(0.0,), directions=("kept",), per_network=2)
@@ -242,40 +245,61 @@ def mean_sweep(model: str = "paper", seeds: int = 200, norms: Sequence[float] = 
                 "predicted_angle": typical.angle_steps, "predicted_loss": typical.loss_steps,
                 "predicted_stable": typical.stable, "contraction": typical.contraction,
                 "sharpest": typical.sharp_curvature,
-                "ratio_angle": (tuple(np.quantile(ratios_angle, [0.5, 0.05, 0.95]).tolist())
-                                if ratios_angle else None),
-                "ratio_loss": (tuple(np.quantile(ratios_loss, [0.5, 0.05, 0.95]).tolist())
-                               if ratios_loss else None),
-                "ratio_runs": len(ratios_angle),
+                "ratios_angle": ratios_angle, "ratios_loss": ratios_loss,
                 "safe_lr": safe, "safe_angle": safe_angle, "safe_loss": safe_loss,
             })
     return rows
 
 
-def _cell(q: tuple[float, float, float] | None) -> str:
+def _cell(q: tuple[float, float, float] | None, seeds: int) -> str:
+    """"median [5–95 %]", the median alone below MIN_SEEDS_FOR_RANGE seeds."""
     if q is None:
         return "–"
     median, low, high = q
     if math.isinf(median):
         return "not reached"
+    if seeds < MIN_SEEDS_FOR_RANGE:
+        return f"{median:.0f}"
     high_text = "∞" if math.isinf(high) else f"{high:.0f}"
     return f"{median:.0f} [{low:.0f}–{high_text}]"
 
 
-def _ratio(q: tuple[float, float, float] | None) -> str:
-    return "–" if q is None else f"{q[0]:.2f} [{q[1]:.2f}–{q[2]:.2f}]"
+def _ratio(values: Sequence[float]) -> str:
+    """The median ratio; a range only over MIN_SEEDS_FOR_RANGE runs or more."""
+    if not values:
+        return "–"
+    q = np.quantile(values, [0.5, 0.05, 0.95])
+    if len(values) < MIN_SEEDS_FOR_RANGE:
+        return f"{q[0]:.2f}"
+    return f"{q[0]:.2f} [{q[1]:.2f}–{q[2]:.2f}]"
+
+
+def prediction_band(rows: Sequence[dict[str, Any]]) -> str:
+    """The per-network prediction over every run the sweep predicted, pooled across cells:
+    predicted / measured steps as median [5–95 %], with the run count.
+
+    >>> prediction_band([{"ratios_angle": [1.0, 1.1], "ratios_loss": [0.9, 1.0]}])
+    'angle 1.05, loss 0.95 (2 runs)'
+    """
+    angle = [v for row in rows for v in row.get("ratios_angle", [])]
+    loss = [v for row in rows for v in row.get("ratios_loss", [])]
+    return f"angle {_ratio(angle)}, loss {_ratio(loss)} ({len(angle)} runs)"
 
 
 def mean_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The sweep as Markdown: one line per (direction, ‖μ‖/√λ_1).
+    """The sweep as Markdown: one line per (direction, ‖μ‖/√λ_1). Step counts read
+    "median [5–95 %]" over the seeds (the median alone below ``MIN_SEEDS_FOR_RANGE`` seeds);
+    the per-network ratios are medians over the networks predicted in each cell (pool them with
+    :func:`prediction_band`).
 
-    >>> print(mean_table(mean_sweep(seeds=3, norms=(0.0,), directions=("kept",),
-    ...                             per_network=2)).splitlines()[0][:40])
-    | mean along | ‖μ‖/√λ1 | steps to angle, me
+    >>> table = mean_table(mean_sweep(seeds=3, norms=(0.0,), directions=("kept",),
+    ...                               per_network=2))
+    >>> table.splitlines()[0].split(" | ")[1], table.splitlines()[2].split(" | ")[:2]
+    ('‖μ‖/√λ1', ['| kept', '0'])
     """
     header = ["mean along", "‖μ‖/√λ1", "steps to angle, median [5–95 %]", "predicted",
               "steps to loss, median [5–95 %]", "predicted",
-              "per network / measured: angle, loss (median [5–95 %])", "diverged",
+              "per network / measured: angle, loss (median)", "diverged",
               "safe η", "angle, loss at safe η (median)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
@@ -286,9 +310,9 @@ def mean_table(rows: Sequence[dict[str, Any]]) -> str:
         safe_text = ", ".join("not reached" if math.isinf(v) else f"{v:.0f}"
                               for v in (row["safe_angle"], row["safe_loss"]))
         lines.append("| " + " | ".join([
-            row["direction"], f"{row['norm']:g}", _cell(row["angle"]), predicted_angle,
-            _cell(row["loss"]), predicted_loss,
-            f"{_ratio(row['ratio_angle'])}, {_ratio(row['ratio_loss'])}",
+            row["direction"], f"{row['norm']:g}", _cell(row["angle"], row["seeds"]),
+            predicted_angle, _cell(row["loss"], row["seeds"]), predicted_loss,
+            f"{_ratio(row['ratios_angle'])}, {_ratio(row['ratios_loss'])}",
             f"{row['diverged']}/{row['seeds']}", f"{row['safe_lr']:.3g}", safe_text]) + " |")
     return "\n".join(lines)
 
