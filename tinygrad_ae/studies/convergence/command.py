@@ -16,6 +16,7 @@ from .figures import plot_all
 from .measure import ConvergenceResult
 from .report import markdown_tables, summarize, traced_runs
 from .sweep import _finite, study
+from .uncentred import centring_answer, mean_sweep, mean_table
 
 # ---------------------------------------------------------------------------------------------
 # Command line: tinygrad-ae converge
@@ -85,7 +86,8 @@ def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceRes
 
 def run(args: argparse.Namespace) -> int:
     """Run ``tinygrad-ae converge`` with parsed ``args`` (see :func:`add_arguments`): the
-    :func:`study`, the :func:`traced_runs`, then :func:`write_outputs` into ``args.out``.
+    :func:`study`, the :func:`traced_runs`, the uncentred :func:`mean_sweep` of the 2-1-2
+    network (``uncentred.md``), then :func:`write_outputs` into ``args.out``.
     Returns the exit status: 0, or 2 with one line on standard error when the output folder
     cannot be written.
 
@@ -108,10 +110,19 @@ def run(args: argparse.Namespace) -> int:
     rows = study(quick=args.quick, seeds=args.seeds, progress=args.progress,
                  workers=args.workers)
     runs = traced_runs(quick=args.quick)
+    # The mean sweep of the 2-1-2 network (numpy GD over all seeds at once; 200 seeds in full).
+    uncentred = mean_sweep("paper", seeds=20 if args.quick else 200,
+                           per_network=5 if args.quick else 20,
+                           max_steps=2000 if args.quick else 20_000)
     meta = {"quick": bool(args.quick), "seeds": args.seeds,
             "seconds": round(time.perf_counter() - start, 1), "cpus": os.cpu_count()}
     written = write_outputs(rows, runs, out, meta)
+    uncentred_md = out / "uncentred.md"
+    uncentred_md.write_text(f"{mean_table(uncentred)}\n\n{centring_answer(uncentred)}\n",
+                            encoding="utf-8")
+    written["uncentred"] = uncentred_md
     print(markdown_tables(rows)["headline"])
+    print(centring_answer(uncentred))
     print(f"study took {meta['seconds']} s; wrote:")
     for path in written.values():
         print(f"  {path}")
