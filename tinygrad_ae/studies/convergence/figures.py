@@ -115,7 +115,8 @@ def _plot_eigengap(summaries: Sequence[dict[str, Any]], path: Path) -> Path:
         axis.plot(x, mid, ":", color="k", lw=1)
     axis.plot([], [], ":", color="k", lw=1, label="predicted (per network), angle")
     axis.set(xscale="log", yscale="log", xlabel="eigengap λ_k / λ_(k+1)",
-             ylabel="GD steps (median; 5–95 % bars from 200 seeds up)", title="Steps to PCA vs eigengap (η = 0.1, σ0 = 1e-3)")
+             ylabel="GD steps (median; 5–95 % bars from 200 seeds up)",
+             title="Steps to PCA vs eigengap (η = 0.1, σ0 = 1e-3)")
     _legend(axis, fontsize=8)
     axis.grid(True, which="both", alpha=0.3)
     figure.savefig(path)
