@@ -186,7 +186,9 @@ def mean_mode_map(lr: float, eigenvalue: float, mean_component: float, pi0: floa
         if half is None and pi >= 0.5:
             half = t
         residual = abs(mu * (1.0 - pi) - v_d * beta - d)
-        settled = settled + 1 if abs(1.0 - pi) < 1e-13 and residual < 1e-13 else 0
+        # rounding leaves a period-two flicker of order 1e-14 (1 + |μ|) once settled
+        floor = 1e-12 * (1.0 + abs(mu))
+        settled = settled + 1 if abs(1.0 - pi) < floor and residual < floor else 0
         if settled >= 3:
             break
     return ModeWithBiases(np.array(values), half, float(v_d), float(v_e), float(beta),
@@ -307,7 +309,7 @@ def loss_hessian(params: Params, eigenvalues: Any, mean: Any) -> np.ndarray:
 
 
 def tail_contraction(lr: float, eigenvalues: Any, mean: Any, n_components: int,
-                     encoder_bias: Any = None) -> tuple[float, float, float]:
+                     encoder_bias: Any = None, scales: Any = None) -> tuple[float, float, float]:
     """(ρ, h_min, h_max): GD's slowest per-step contraction at the reached minimum, and the
     smallest and largest non-flat curvatures there.
 
@@ -317,8 +319,8 @@ def tail_contraction(lr: float, eigenvalues: Any, mean: Any, n_components: int,
     last tilt decays like ρ^t: reaching a tolerance ten times smaller costs ln 10 / (−ln ρ)
     more steps. This is the exact asymptotic rate; ρ ≥ 1 means the minimum is too sharp for
     this step (h_max ≥ 2/η) and GD cannot settle on it. ``mean`` in the eigenbasis;
-    ``encoder_bias`` as in :func:`reached_minimum` (default: what :func:`mean_mode_map` reaches
-    from a tiny start).
+    ``encoder_bias`` and ``scales`` (the decoder's v_d per mode) as in :func:`reached_minimum`
+    (default: where :func:`mean_mode_map` settles from a tiny start).
 
     >>> rho, low, high = tail_contraction(0.1, [1.0, 0.25], [0.0, 0.0], 1)
     >>> round(low, 4), round(high, 4), round(rho, 4)      # centred: h_s, and the bias curvature 4
@@ -333,7 +335,8 @@ def tail_contraction(lr: float, eigenvalues: Any, mean: Any, n_components: int,
     if encoder_bias is None:
         modes = [mean_mode_map(eta, float(lam[i]), float(mu[i]), 1e-8) for i in range(k)]
         encoder_bias = [mode.encoder_bias if mode.settled else 0.0 for mode in modes]
-    params = reached_minimum(lam, mu, k, encoder_bias)
+        scales = [mode.decoder if mode.settled else 1.0 for mode in modes]
+    params = reached_minimum(lam, mu, k, encoder_bias, scales)
     values = np.linalg.eigvalsh(loss_hessian(params, lam, mu))
     flat = 1e-7 * max(1.0, float(np.abs(values).max()))
     curved = values[np.abs(values) > flat]
@@ -348,12 +351,14 @@ class UncentredPrediction:
 
     ``half_times`` per kept mode; ``angle_steps`` for the decoder's largest principal angle to
     stay below its tolerance, ``loss_steps`` for (L − L*)/L* to stay below its tolerance;
-    ``encoder_bias`` the b_e components the modes settle on (β_i) and ``decoder_bias_image``
+    ``encoder_bias`` the b_e components the modes settle on (β_i), ``decoder_scales`` their
+    decoder scales v_d,i (so u_iᵀ W_d b_e = v_d,i β_i at the end), ``decoder_bias_image``
     W_d b_e + b_d = (I − P) μ the minimum must reach; ``contraction`` ρ, ``slow_curvature`` and
     ``sharp_curvature`` from :func:`tail_contraction`; ``stable`` False when ρ ≥ 1 or the
     reduced dynamics blew up (GD with this step cannot settle).
 
-    >>> UncentredPrediction([40], 300, 420, [0.0], np.zeros(2), 0.99, 0.1, 12.0, True).stable
+    >>> UncentredPrediction([40], 300, 420, [0.0], [1.0], np.zeros(2), 0.99, 0.1, 12.0,
+    ...                     True).stable
     True
     """
 
@@ -361,6 +366,7 @@ class UncentredPrediction:
     angle_steps: int | None
     loss_steps: int | None
     encoder_bias: list[float]
+    decoder_scales: list[float]
     decoder_bias_image: np.ndarray
     contraction: float
     slow_curvature: float
@@ -380,10 +386,11 @@ def _first_step_staying_below(values: np.ndarray, tol: float) -> int | None:
 def _reduced_run(eta: float, lam: np.ndarray, mu: np.ndarray, k: int, v0: np.ndarray,
                  a0: np.ndarray, b0: np.ndarray, angle_tol: float, loss_rtol: float,
                  horizon: int) -> tuple[np.ndarray, np.ndarray, list[int | None], np.ndarray,
-                                        bool]:
+                                        np.ndarray, bool]:
     """Iterate the kept modes (mean_mode_map, vectorised over i) together with every
     (kept i, discarded j) tilt pair linearised about them; return the decoder angle and the
-    relative loss excess per step, the half times, the final β and whether it stayed finite."""
+    relative loss excess per step, the half times, the final β and v_d, and whether it stayed
+    finite."""
     lam_k, lam_j = lam[:k], lam[k:]
     mu_k, mu_j = mu[:k], mu[k:]
     floor = lam_j.sum()
@@ -434,7 +441,7 @@ def _reduced_run(eta: float, lam: np.ndarray, mu: np.ndarray, k: int, v0: np.nda
         v_d, v_e, beta, d_k = v_d - eta * g_vd, v_e - eta * g_ve, beta - eta * g_beta, \
             d_k - eta * g_dk
         a, b, d_j = a - eta * g_a, b - eta * g_b, d_j - eta * g_dj
-    return np.array(angles), np.array(excess), half, beta, finite
+    return np.array(angles), np.array(excess), half, beta, v_d, finite
 
 
 def _predict(caller: str, lr: float, lam: np.ndarray, mu: np.ndarray, k: int, v0: np.ndarray,
@@ -443,9 +450,11 @@ def _predict(caller: str, lr: float, lam: np.ndarray, mu: np.ndarray, k: int, v0
     eta = _check_positive(caller, "lr", lr)
     angle_limit = _check_positive(caller, "angle_tol", angle_tol)
     loss_limit = _check_positive(caller, "loss_rtol", loss_rtol)
-    angles, excess, half, beta, finite = _reduced_run(eta, lam, mu, k, v0, a0, b0, angle_limit,
-                                                      loss_limit, int(horizon))
-    rho, low, high = tail_contraction(eta, lam, mu, k, encoder_bias=beta if finite else None)
+    angles, excess, half, beta, scales, finite = _reduced_run(
+        eta, lam, mu, k, v0, a0, b0, angle_limit, loss_limit, int(horizon))
+    settled = finite and bool(np.all(np.abs(scales) > 0))
+    rho, low, high = tail_contraction(eta, lam, mu, k, encoder_bias=beta if settled else None,
+                                      scales=np.abs(scales) if settled else None)
     image = mu.copy()
     image[:k] = 0.0
     stable = finite and rho < 1.0
@@ -453,7 +462,8 @@ def _predict(caller: str, lr: float, lam: np.ndarray, mu: np.ndarray, k: int, v0
         half_times=list(half),
         angle_steps=_first_step_staying_below(angles, angle_limit) if stable else None,
         loss_steps=_first_step_staying_below(excess, loss_limit) if stable else None,
-        encoder_bias=[float(x) for x in beta], decoder_bias_image=image,
+        encoder_bias=[float(x) for x in beta], decoder_scales=[float(x) for x in scales],
+        decoder_bias_image=image,
         contraction=rho, slow_curvature=low, sharp_curvature=high, stable=stable)
 
 
