@@ -2,12 +2,14 @@
 
 Run from the repository root:
 
-    python examples/convergence_study.py            # full study (~10 min on 2 cores)
+    python examples/convergence_study.py            # full study (~15 min on 2 cores)
     python examples/convergence_study.py --quick    # smoke run (< 1 min); writes to a scratch
                                                     # folder, never into docs/
 
 The full run regenerates, from one set of runs:
 
+- the headline and the seed check from 200 seeds of the 2-1-2 network, and the uncentred
+  sweeps (2-1-2 and m = 16, k = 4; 200 seeds each, numpy GD from the data's moments);
 - the tables of docs/convergence.md, between its ``<!-- generated:NAME:begin -->`` and
   ``<!-- generated:NAME:end -->`` markers (the prose around them is written by hand from
   these numbers);
