@@ -25,7 +25,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "convergence.md"
 # crossing can move by a step only when it sits within rounding of the threshold.
 SAME_RUN_STEPS = 1
 # docs/convergence.md, "Uncentred data": over the sweep the per-network prediction's cell
-# medians are 0.93–1.03 of the measured count and 90 % of the pooled runs lie within 0.92–1.04.
+# medians are 0.93–1.03 of the measured count and 90 % of the pooled runs lie within 0.91–1.04.
 # Over 150 random draws like these (1800 runs) 98 % of runs fell within 0.88–1.25 and every one
 # within 0.68–2.34 (runs where the mean's push on the encoder tilt and the init's own tilt nearly
 # cancel are the outliers); the median of a draw's runs within 0.95–1.45. The bands below hold
