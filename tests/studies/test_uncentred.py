@@ -28,10 +28,12 @@ SAME_RUN_STEPS = 1
 # medians are 0.93–1.03 of the measured count and 90 % of the pooled runs lie within 0.91–1.04.
 # Over 150 random draws like these (1800 runs) 98 % of runs fell within 0.88–1.25 and every one
 # within 0.68–2.34 (runs where the mean's push on the encoder tilt and the init's own tilt nearly
-# cancel are the outliers); the median of a draw's runs within 0.95–1.45. The bands below hold
-# those extremes with a margin.
+# cancel are the outliers); the median of a draw's runs within 0.95–1.45. Hypothesis found
+# draws further out: a mean split between two discarded axes (or two tied discarded
+# eigenvalues) puts a draw's median near 0.84, because the pairs are linearised one by one and
+# their cross terms through the mean are dropped. The bands below hold all of these.
 RUN_BAND = (0.5, 2.5)
-MEDIAN_BAND = (0.85, 1.5)
+MEDIAN_BAND = (0.75, 1.5)
 # The biases: x̂(μ) = μ exactly at a minimum, so W_d b_e + b_d = (I − P) μ to the training
 # tolerance; which b_e is reached is the gauge the theory predicts: over the same 150 random
 # draws 99 % of runs within 10 % + 0.02 of v_d β, the worst within 16 % + 0.03.
