@@ -2,12 +2,14 @@
 
 Run from the repository root:
 
-    python examples/convergence_study.py            # full study (~10 min on 2 cores)
+    python examples/convergence_study.py            # full study (~15 min on 2 cores)
     python examples/convergence_study.py --quick    # smoke run (< 1 min); writes to a scratch
                                                     # folder, never into docs/
 
 The full run regenerates, from one set of runs:
 
+- the headline and the seed check from 200 seeds of the 2-1-2 network, and the uncentred
+  sweeps (2-1-2 and m = 16, k = 4; 200 seeds each, numpy GD from the data's moments);
 - the tables of docs/convergence.md, between its ``<!-- generated:NAME:begin -->`` and
   ``<!-- generated:NAME:end -->`` markers (the prose around them is written by hand from
   these numbers);
@@ -21,6 +23,7 @@ times differ. The same study is ``tinygrad-ae converge`` (``tinygrad_ae.studies.
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import sys
 import time
@@ -40,10 +43,9 @@ IMAGES = REPO_ROOT / "docs" / "img"
 RESULTS = REPO_ROOT / "tinygrad_ae_out" / "convergence_study"
 
 
-def seed_check(workers: int | None, seeds: int = 200, block: int = 20) -> str:
+def seed_check(rows: list[dict], block: int = 20) -> str:
     """How much a 20-seed median moves: the 2-1-2 network at ηλ_1 = 0.1 over 200 seeds, split
     into blocks of 20, next to the reference medians (docs/theory.md#reference-measurements)."""
-    rows = convergence.study(quick=True, seeds=seeds, sweeps=["paper"], workers=workers)
     lines = []
     for ratio in (1.5, 2.0, 4.0, 10.0, 100.0):
         cells = [r for r in rows if r["x"] == ratio]
@@ -72,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     rows = convergence.study(quick=args.quick, seeds=args.seeds, workers=args.workers)
+    # The headline's spread and the seed check: the 2-1-2 network at ηλ_1 = 0.1, 200 seeds.
+    seed_rows = convergence.study(quick=True, seeds=20 if args.quick else 200,
+                                  sweeps=["paper"], workers=args.workers)
+    uncentred = {model: convergence.mean_sweep(model, seeds=20 if args.quick else 200,
+                                               per_network=5 if args.quick else 20,
+                                               max_steps=2000 if args.quick else 20_000)
+                 for model in ("paper", "m16k4")}
     runs = convergence.traced_runs(quick=args.quick)
     seconds = time.perf_counter() - start
     steps = sum(row["steps_run"] for row in rows)
@@ -82,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = RESULTS / ("quick" if args.quick else "full")
     written = convergence.write_outputs(rows, runs, out, meta)
+    (out / "uncentred.json").write_text(json.dumps(
+        {model: [{key: convergence.sweep._finite(value) for key, value in row.items()}
+                 for row in sweep] for model, sweep in uncentred.items()}, indent=1))
     print(f"{len(rows)} runs, {steps} training steps, {seconds:.0f} s; results in {out}")
     if args.quick:
         print("--quick: docs/ left unchanged")
@@ -93,13 +105,24 @@ def main(argv: list[str] | None = None) -> int:
             target = IMAGES / path.name
             target.write_bytes(path.read_bytes())
             print(f"wrote {target.relative_to(REPO_ROOT)}")
-    tables = convergence.markdown_tables(rows)
+    tables = convergence.markdown_tables(rows, headline_rows=seed_rows)
+    tables["uncentred_paper"] = convergence.mean_table(uncentred["paper"])
+    tables["uncentred_m16k4"] = convergence.mean_table(uncentred["m16k4"])
+    tables["centring"] = (f"**Should I centre my data first?** "
+                          f"{convergence.centring_answer(uncentred['paper'])} "
+                          f"(For m = 16, k = 4: "
+                          f"{convergence.centring_answer(uncentred['m16k4'])[5:-1]}.)")
+    tables["uncentred_band"] = (
+        "Per-network prediction / measured steps, pooled over every converged run it was made "
+        "for, median [5–95 %]: 2-1-2: "
+        f"{convergence.prediction_band(uncentred['paper'])}; m = 16, k = 4: "
+        f"{convergence.prediction_band(uncentred['m16k4'])}.")
     tables["meta"] = (
         f"{len(rows)} training runs ({steps:,} engine steps with full-batch evaluation at every "
         f"step) took {seconds / 60:.1f} min of wall time on this machine "
         f"({platform.machine()}, Python {platform.python_version()}, one process per CPU)."
     )
-    tables["seeds"] = seed_check(args.workers)
+    tables["seeds"] = seed_check(seed_rows)
     text = DOC.read_text(encoding="utf-8")
     for name, table in tables.items():
         if f"<!-- generated:{name}:begin -->" in text:

@@ -202,6 +202,9 @@ def _demo(args: argparse.Namespace) -> int:
         bar.set_postfix(loss=f"{losses[-1]:.6f}", angle=f"{angles[-1]:.1e}", refresh=False)
     bar.close()
     final = model.loss(X).item()
+    # Each loss above was computed before its step; shift by one so entry i is the loss after
+    # step i, like the angles (counting it as after the step reported one step late).
+    losses = losses[1:] + [final]
     print(f"\n  after {steps} steps (lr = {lr:g}): L = {final:.8f}; Eckart–Young bound "
           f"λ2 = {bound:.8f}; gap {(final - bound) / bound:.1e} (relative)")
     print(f"  angle between the decoder (w3, w4) and PC1: {angles[-1]:.2e} rad")
@@ -210,6 +213,11 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"  measured: the angle stays below 1e-3 rad from step {reached_angle or 'never'} "
           f"(predicted {prediction.angle_steps}); the loss stays within 1e-6 of the bound "
           f"from step {reached_loss or 'never'} (predicted {prediction.loss_steps})")
+    raw_mean = np.array([1.0, -2.0])  # the same network on raw data: the cloud moved to (1, −2)
+    raw = convergence.uncentred_demo_run(X + raw_mean, w, lr)
+    print(f"  the same network on the raw, uncentred data (mean (1, −2)): angle at step "
+          f"{raw.steps_to_angle or 'never'} (theory: {raw.predicted_angle}), loss at step "
+          f"{raw.steps_to_loss or 'never'} (theory: {raw.predicted_loss}); centre the data first")
 
     # 3. Pictures and a report, written into a temporary folder, renamed at the end.
     missing: list[str] = []

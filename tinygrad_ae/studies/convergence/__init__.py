@@ -70,6 +70,19 @@ from .sweep import (  # noqa: F401
     staircase_run,
     study,
 )
+from .uncentred import (  # noqa: F401
+    MEAN_DIRECTIONS,
+    MEAN_NORMS,
+    BatchedRun,
+    DemoRun,
+    centring_answer,
+    gd_moments,
+    initial_weights,
+    mean_sweep,
+    mean_table,
+    prediction_band,
+    uncentred_demo_run,
+)
 
 __all__ = [
     'saxe_half_time', 'saxe_time', 'effective_pi0', 'expected_pi0', 'transverse_curvature',
@@ -77,5 +90,7 @@ __all__ = [
     'predict_network', 'sgd_noise_floor', 'METHODS', 'ConvergenceResult', 'train_until_pca',
     'SWEEPS', 'STAIRCASE_SPECTRUM', 'REFERENCE_TABLE', 'study', 'summarize', 'markdown_tables',
     'staircase_run', 'traced_runs', 'plot_all', 'write_outputs', 'replace_generated',
-    'add_arguments', 'run', 'main',
+    'add_arguments', 'run', 'main', 'MEAN_NORMS', 'MEAN_DIRECTIONS', 'BatchedRun',
+    'initial_weights', 'gd_moments', 'mean_sweep', 'mean_table', 'centring_answer', 'DemoRun',
+    'uncentred_demo_run', 'prediction_band',
 ]

@@ -17,8 +17,9 @@ from .figures import plot_all
 from .measure import ConvergenceResult
 from .report import markdown_tables, summarize, traced_runs
 from .sweep import _finite, study
+from .uncentred import centring_answer, mean_sweep, mean_table
 
-OUTPUT_FILES = ("results.json", "tables.md", "convergence_predicted.png",
+OUTPUT_FILES = ("results.json", "tables.md", "uncentred.md", "convergence_predicted.png",
                 "convergence_eigengap.png", "convergence_lr.png", "convergence_staircase.png",
                 "convergence_methods.png")
 """Every file ``tinygrad-ae converge`` may write into its folder."""
@@ -63,10 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceResult] | None,
                   out_dir: str | os.PathLike[str],
-                  meta: dict[str, Any] | None = None) -> dict[str, Path]:
+                  meta: dict[str, Any] | None = None,
+                  texts: dict[str, str] | None = None) -> dict[str, Path]:
     """Write ``results.json`` (rows, summaries, ``meta``), ``tables.md`` (the
-    :func:`markdown_tables`) and the :func:`plot_all` figures into ``out_dir``; return the
-    paths by name.
+    :func:`markdown_tables`), the :func:`plot_all` figures and ``texts`` (file name →
+    text, e.g. ``uncentred.md``) into ``out_dir``; return the paths by name.
 
     Every file is written atomically and replaces only a file this tool wrote there
     (see :func:`tinygrad_ae._files.output_folder`); a file of the user's of the same
@@ -90,7 +92,10 @@ def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceRes
             "".join(f"## {name}\n\n{table}\n\n" for name, table in tables.items()),
             encoding="utf-8")
         figures = plot_all(rows, runs, staging)
+        for name, text in (texts or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
     written = {"results": folder / "results.json", "tables": folder / "tables.md"}
+    written.update({Path(name).stem: folder / name for name in texts or {}})
     for path in figures:
         written[path.stem] = folder / path.name
     return written
@@ -98,7 +103,8 @@ def write_outputs(rows: Sequence[dict[str, Any]], runs: dict[str, ConvergenceRes
 
 def run(args: argparse.Namespace) -> int:
     """Run ``tinygrad-ae converge`` with parsed ``args`` (see :func:`add_arguments`): the
-    :func:`study`, the :func:`traced_runs`, then :func:`write_outputs` into ``args.out``.
+    :func:`study`, the :func:`traced_runs`, the uncentred :func:`mean_sweep` of the 2-1-2
+    network (``uncentred.md``), then :func:`write_outputs` into ``args.out``.
     Returns the exit status: 0, or 2 with one line on standard error when the output folder
     cannot be written.
 
@@ -117,14 +123,20 @@ def run(args: argparse.Namespace) -> int:
     rows = study(quick=args.quick, seeds=args.seeds, progress=args.progress,
                  workers=args.workers)
     runs = traced_runs(quick=args.quick)
+    # The mean sweep of the 2-1-2 network (numpy GD over all seeds at once; 200 seeds in full).
+    uncentred = mean_sweep("paper", seeds=20 if args.quick else 200,
+                           per_network=5 if args.quick else 20,
+                           max_steps=2000 if args.quick else 20_000)
     meta = {"quick": bool(args.quick), "seeds": args.seeds,
             "seconds": round(time.perf_counter() - start, 1), "cpus": os.cpu_count()}
     try:
-        written = write_outputs(rows, runs, out, meta)
+        written = write_outputs(rows, runs, out, meta, texts={
+            "uncentred.md": f"{mean_table(uncentred)}\n\n{centring_answer(uncentred)}\n"})
     except OutputConflict as error:  # the folder changed while the study ran
         print(f"tinygrad-ae converge: error: {error}", file=sys.stderr)
         return 2
     print(markdown_tables(rows)["headline"])
+    print(centring_answer(uncentred))
     print(f"study took {meta['seconds']} s; wrote:")
     for path in written.values():
         print(f"  {path}")

@@ -20,14 +20,25 @@ from .sweep import REFERENCE_TABLE, staircase_run
 # ---------------------------------------------------------------------------------------------
 
 
+MIN_SEEDS_FOR_RANGE = 200
+"""A spread is shown only over at least this many seeds; below it a table shows the median alone
+(a 10- or 20-seed range says more about which seeds were drawn than about the method)."""
+
+QUANTILES = (0.05, 0.95)
+"""The quantiles every range shows: "median [5–95 %]"."""
+
+
 def _quartiles(values: Iterable[float | None]) -> tuple[float, float, float] | None:
-    """(median, 25th, 75th percentile), a missing value counting as +∞ (not reached)."""
+    """(median, 5th, 95th percentile), a missing value counting as +∞ (not reached). With fewer
+    than :data:`MIN_SEEDS_FOR_RANGE` values the two quantiles are NaN: no range is shown."""
     data = [math.inf if v is None else float(v) for v in values]
     if not data:
         return None
     big = 1e300
-    q = np.quantile(np.minimum(data, big), [0.5, 0.25, 0.75])
+    q = np.quantile(np.minimum(data, big), [0.5, *QUANTILES])
     median, low, high = (math.inf if v >= big / 2 else float(v) for v in q)
+    if len(data) < MIN_SEEDS_FOR_RANGE:
+        return median, math.nan, math.nan
     return median, low, high
 
 
@@ -46,12 +57,16 @@ def _ratios(rows: Sequence[dict[str, Any]], measured: str, predicted: str,
 
 def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One dict per (sweep, setting), in run order: the count, how many converged or diverged,
-    and (median, 25th, 75th percentile) of every measured and predicted step count over seeds.
-    Runs that never reached a criterion count as +∞, so a median can be "not reached".
+    and (median, 5th, 95th percentile) of every measured and predicted step count over seeds
+    (the percentiles NaN below :data:`MIN_SEEDS_FOR_RANGE` seeds). Runs that never reached a
+    criterion count as +∞, so a median can be "not reached".
 
     >>> summarize([{"sweep": "lr", "label": "0.1", "steps": s, "converged": True}
     ...            for s in (10, 20, 30)])[0]["steps"]
-    (20.0, 15.0, 25.0)
+    (20.0, nan, nan)
+    >>> summarize([{"sweep": "lr", "label": "0.1", "steps": s, "converged": True}
+    ...            for s in range(1, 201)])[0]["steps"]
+    (100.5, 10.95, 190.05)
     """
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
@@ -88,6 +103,7 @@ def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _steps(q: tuple[float, float, float] | None, iqr: bool = True, digits: int = 0) -> str:
+    """"median [5th–95th]", or the median alone when asked or when too few seeds gave a range."""
     if q is None:
         return "–"
     median, low, high = q
@@ -97,7 +113,9 @@ def _steps(q: tuple[float, float, float] | None, iqr: bool = True, digits: int =
     def fmt(v: float) -> str:
         return "∞" if math.isinf(v) else f"{v:.{digits}f}"
 
-    return f"{fmt(median)} [{fmt(low)}–{fmt(high)}]" if iqr else fmt(median)
+    if not iqr or math.isnan(low):
+        return fmt(median)
+    return f"{fmt(median)} [{fmt(low)}–{fmt(high)}]"
 
 
 def _sci(q: tuple[float, float, float] | None) -> str:
@@ -113,19 +131,24 @@ def _table(header: Sequence[str], lines: Iterable[Sequence[str]]) -> str:
 def _ratio_cell(values: list[float]) -> str:
     if not values:
         return "–"
-    q = np.quantile(values, [0.5, 0.05, 0.95])
+    q = np.quantile(values, [0.5, *QUANTILES])
+    if len(values) < MIN_SEEDS_FOR_RANGE:
+        return f"{q[0]:.3f}"
     return f"{q[0]:.3f} [{q[1]:.3f}–{q[2]:.3f}]"
 
 
-def markdown_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+def markdown_tables(rows: Sequence[dict[str, Any]],
+                    headline_rows: Sequence[dict[str, Any]] | None = None) -> dict[str, str]:
     """Markdown for docs/convergence.md, one entry per sweep present in ``rows`` plus
     ``accuracy`` (predicted/measured ratios) and ``headline`` (the answer in one paragraph).
-    Step counts read "median [25th–75th percentile]" over seeds.
+    Step counts read "median [5th–95th percentile]" over seeds when there are at least
+    :data:`MIN_SEEDS_FOR_RANGE` of them, the median alone otherwise. ``headline_rows``: the
+    runs the headline quotes (default ``rows``), e.g. a 200-seed rerun of the paper network.
 
     >>> rows = [{"sweep": "init", "label": "0.001", "init_scale": 1e-3, "steps_to_angle": 50,
     ...          "converged": True, "n_components": 1}]
     >>> print(markdown_tables(rows)["init"].splitlines()[2])
-    | 0.001 | – | – | – | 50 [50–50] | – | – | – | 1/1 |
+    | 0.001 | – | – | – | 50 | – | – | – | 1/1 |
     """
     summaries = summarize(rows)
     by_sweep: dict[str, list[dict[str, Any]]] = {}
@@ -230,9 +253,10 @@ def markdown_tables(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
         lines.append(["subspace", "", "", "", "", f"angle {_steps(s.get('steps_to_angle'))}, "
                       f"loss {_steps(s.get('steps_to_loss'))}"])
         tables["staircase"] = _table(["mode j", "λ_j", "T½ measured", "Saxe T½ (GS π0)",
-                                      "Saxe / measured [5–95%]", "T½ · λ_j"], lines)
+                                      "Saxe / measured", "T½ · λ_j"], lines)
     tables["accuracy"] = _accuracy_table(rows)
-    tables["headline"] = _headline(rows, summaries)
+    tables["headline"] = _headline(
+        rows, summaries if headline_rows is None else summarize(headline_rows))
     return tables
 
 
@@ -269,7 +293,8 @@ def _accuracy_table(rows: Sequence[dict[str, Any]]) -> str:
              "predicted_steps_typical")):
         values = _ratios(gd, measured, predicted)
         lines.append([label, _ratio_cell(values), str(len(values))])
-    return _table(["quantity", "predicted / measured, median [5th–95th pct]", "runs"], lines)
+    return _table(["quantity", "predicted / measured, median [5–95 %] (median alone below "
+                   f"{MIN_SEEDS_FOR_RANGE} runs)", "runs"], lines)
 
 
 def _headline(rows: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any]]) -> str:
@@ -286,7 +311,9 @@ def _headline(rows: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any]
         f"With η = 0.1 (ηλ₁ = 0.1) and σ0 = 1e-3, the paper's 2-1-2 linear autoencoder on centred "
         f"data with λ₁/λ₂ = {pick['x']:g} reaches the PCA direction to 1e-3 rad in "
         f"{_steps(pick.get('steps_to_angle'))} steps and the loss to within 1e-6 of L* in "
-        f"{_steps(pick.get('steps_to_loss'))} steps (median [IQR] over {pick['runs']} seeds). "
+        f"{_steps(pick.get('steps_to_loss'))} steps ("
+        f"{'median [5–95 %]' if pick['runs'] >= MIN_SEEDS_FOR_RANGE else 'median'} over "
+        f"{pick['runs']} seeds). "
         f"Over λ₁/λ₂ from 1.5 to 100 the angle takes {min(angle):.0f}–{max(angle):.0f} steps "
         f"and both criteria {min(spread):.0f}–{max(spread):.0f}. ")
     if per_network:
