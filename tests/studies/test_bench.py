@@ -179,3 +179,10 @@ def test_the_narrow_workload_baseline_is_numpys_fastest_calls_and_agrees():
                                            {"n_samples": 50, "lr": 0.05})
     plain = (((X @ W_e.T + b_e) @ W_d.T + b_d - X) ** 2).sum(axis=1).mean()
     assert step() == pytest.approx(plain, rel=1e-12)
+
+
+def test_a_workloads_own_tolerance_is_used_and_only_widens_float32_where_set():
+    assert bench.WORKLOADS["W7-1e6"].rtol == {"float32": 3e-4}
+    assert bench.WORKLOADS["W1"].rtol is None
+    assert bench.losses_agree([1.0], [1.0 + 1e-4], "float32", rtol=3e-4)
+    assert not bench.losses_agree([1.0], [1.0 + 1e-4], "float32")

@@ -65,7 +65,8 @@ def build_step(workload: Workload | str, framework: str, dtype: Any = np.float64
     return entry.build(framework, np.dtype(dtype), entry.sizes[size])
 
 
-def losses_agree(a: Sequence[float], b: Sequence[float], dtype: Any) -> bool:
+def losses_agree(a: Sequence[float], b: Sequence[float], dtype: Any,
+                 rtol: float | None = None) -> bool:
     """Whether two runs' losses agree step by step within ``TOLERANCES[dtype]``.
 
     >>> losses_agree([1.0, 0.5], [1.0 + 1e-14, 0.5], np.float64)
@@ -73,7 +74,7 @@ def losses_agree(a: Sequence[float], b: Sequence[float], dtype: Any) -> bool:
     >>> losses_agree([1.0], [1.001], np.float32)
     False
     """
-    rtol = TOLERANCES[np.dtype(dtype).name]
+    rtol = TOLERANCES[np.dtype(dtype).name] if rtol is None else rtol
     return len(a) == len(b) and all(
         math.isfinite(x) and math.isfinite(y) and abs(x - y) <= rtol * max(abs(x), abs(y))
         for x, y in zip(a, b))
@@ -175,7 +176,8 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     entry = _workload(workload)
     dtype = np.dtype(dtype)
     losses = check_losses(entry, dtype, size, frameworks, check_steps)
-    agrees = {fw: losses_agree(losses["numpy"], losses[fw], dtype) for fw in frameworks}
+    rtol = (entry.rtol or {}).get(dtype.name)
+    agrees = {fw: losses_agree(losses["numpy"], losses[fw], dtype, rtol) for fw in frameworks}
     timed = [fw for fw in frameworks if agrees[fw]]
     steps = {fw: build_step(entry, fw, dtype, size) for fw in timed}
     samples: dict[str, list[float]] = {fw: [] for fw in timed}

@@ -49,6 +49,7 @@ class Workload:
     torch_reference: str
     build: Callable[[str, np.dtype, Mapping[str, Any]], Step]
     per_op: bool = False
+    rtol: Mapping[str, float] | None = None  # a workload's own TOLERANCES, by dtype
 
 
 # --- shared data and initialisation ------------------------------------------------------
@@ -546,7 +547,10 @@ def _w7_numpy(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
         r += b_d
         r -= X                               # x̂ − x
         flat = r.reshape(-1)
-        loss = float(np.dot(flat, flat) / dtype.type(n))   # BLAS dot, not (r * r).sum()
+        # float64: one BLAS dot. float32: BLAS's sdot accumulates in float32 and drifts by
+        # 1e-5 at N = 10⁶, so numpy's pairwise sum keeps the loss correct to float32.
+        squares = np.dot(flat, flat) if dtype == np.float64 else np.square(flat).sum()
+        loss = float(squares / dtype.type(n))
         r *= 2.0 / n                                     # ∂L/∂x̂, in place
         g_wd = h @ r                         # gemv: Σ_i h_i r_i
         g_bd = ones @ r                      # gemv: the fast column sum of an (N, 2) array
@@ -612,7 +616,11 @@ def _w7(n: int) -> Workload:
         f"LinearAutoencoder(2, 1) at N={n:,}, full batch, SGD (narrow layers, large N)",
         {"full": {"n_samples": n, "lr": 0.05}, "quick": {"n_samples": n // 10, "lr": 0.05},
          "tiny": {"n_samples": 30, "lr": 0.05}},
-        target=1.5, torch_reference="ahead of PyTorch at every N", build=_w7_build)
+        target=1.5, torch_reference="ahead of PyTorch at every N", build=_w7_build,
+        # PyTorch's float32 gradients (column sums of 10⁶ rows accumulated in float32) drift
+        # from float64's trajectory by 1e-4 in three steps at N = 10⁶, where numpy's pairwise
+        # sums and the engine's stay within 1e-6: the same answer to float32's accuracy.
+        rtol={"float32": 3e-4})
 
 
 # --- the workloads -------------------------------------------------------------------
