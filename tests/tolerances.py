@@ -14,3 +14,8 @@ FD2_RTOL = 1e-4
 # Closed forms against the engine: both exact up to float64 rounding of sums over
 # N ≤ 64 samples of order-one terms.
 CLOSED_FORM_RTOL = 1e-9
+
+# The engine against PyTorch in float64: the same formulas evaluated in different orders
+# (and erfc in different libraries), a few roundings apart for order-one values.
+TORCH_RTOL = 1e-10
+TORCH_ATOL = 1e-12

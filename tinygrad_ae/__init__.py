@@ -18,6 +18,22 @@ import importlib
 from typing import Any
 
 from .autograd.engine import backward, detect_anomaly, grad, topological_order
+from .autograd.factories import (
+    arange,
+    eye,
+    full,
+    full_like,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randn,
+    randn_like,
+    zeros,
+    zeros_like,
+)
+from .autograd.functions import cat, concatenate, maximum, minimum, split, stack, where
 from .autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .autograd.tensor import Tensor, enable_grad, is_grad_enabled, no_grad
 
@@ -27,6 +43,9 @@ __all__ = [
     "Tensor", "no_grad", "enable_grad", "is_grad_enabled", "grad", "backward",
     "topological_order", "detect_anomaly", "gradcheck", "gradgradcheck", "GradcheckError",
     "__version__",
+    "cat", "concatenate", "stack", "split", "where", "maximum", "minimum",
+    "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like", "ones_like",
+    "full_like", "rand_like", "randn_like", "manual_seed",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):

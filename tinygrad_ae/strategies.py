@@ -51,8 +51,11 @@ def elements(domain: str = _ops.REALS, scale: float = 2.0) -> st.SearchStrategy[
     if domain == _ops.DISTINCT:
         # A grid 0.1 apart: distinct values stay distinct under a 1e-6 perturbation.
         return st.integers(-10 * int(scale), 10 * int(scale)).map(lambda k: k / 10)
+    if domain == _ops.INTERLEAVED:
+        # Halfway between the points of DISTINCT's grid: never equal to one of them.
+        return st.integers(-10 * int(scale), 10 * int(scale) - 1).map(lambda k: (k + 0.5) / 10)
     raise ValueError(f"unknown domain {domain!r}; expected one of reals, positive, nonzero, "
-                     f"away_from_zero, distinct")
+                     f"away_from_zero, distinct, interleaved")
 
 
 def shapes(min_dims: int = 0, max_dims: int = MAX_DIMS, min_side: int = 1,
@@ -117,7 +120,12 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
     kind = op.kind
     if kind == "elementwise":
         input_shapes = draw(broadcastable_shapes(len(op.inputs)))
-        return [tensor(s, d) for s, d in zip(input_shapes, op.domain)], {}
+        return ([tensor(s, d) for s, d in zip(input_shapes, op.domain)],
+                draw(_params(op, op.param_names)))
+    if kind == "softmax":
+        shape = draw(shapes(min_dims=1))
+        axis = draw(st.integers(-len(shape), len(shape) - 1)) % len(shape)
+        return [tensor(shape, op.domain[0])], {"axis": axis}
     if kind == "pow_scalar":
         exponent = draw(st.sampled_from([2, 3, 0.5, -1, 1.5, -0.5]))
         return [tensor(draw(shapes()), op.domain[0])], {"exponent": exponent}
@@ -125,7 +133,38 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
         shape = draw(shapes())
         params = {"axis": _ops.normalize_axis(draw(_axis(len(shape))), len(shape), op.name),
                   "keepdims": draw(st.booleans())}
+        if "ddof" in op.param_names:  # at least one degree of freedom left
+            axis = params["axis"]
+            count = int(np.prod([shape[a] for a in (range(len(shape)) if axis is None
+                                                    else axis)]))
+            params["ddof"] = draw(st.integers(0, 1 if count > 1 else 0))
         return [tensor(shape, op.domain[0])], params
+    if kind == "where":
+        cond_shape, a_shape, b_shape = draw(broadcastable_shapes(3))
+        condition = draw(hnp.arrays(np.bool_, cond_shape))
+        return ([tensor(a_shape, op.domain[0]), tensor(b_shape, op.domain[1])],
+                {"condition": condition})
+    if kind in ("concatenate", "stack"):
+        shape = list(draw(shapes(min_dims=1 if kind == "concatenate" else 0)))
+        n_inputs = draw(st.integers(1, 3))
+        if kind == "stack":
+            axis = draw(st.integers(0, len(shape)))
+            return [tensor(tuple(shape), op.domain[0]) for _ in range(n_inputs)], {"axis": axis}
+        axis = draw(st.integers(0, len(shape) - 1))
+        inputs = []
+        for _ in range(n_inputs):
+            shape[axis] = draw(st.integers(1, MAX_SIDE))
+            inputs.append(tensor(tuple(shape), op.domain[0]))
+        return inputs, {"axis": axis}
+    if kind == "flip":
+        shape = draw(shapes(min_dims=1))
+        axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+        return [tensor(shape, op.domain[0])], {"axis": tuple(sorted(axes))}
+    if kind == "pad":
+        shape = draw(shapes())
+        widths = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in shape)
+        return [tensor(shape, op.domain[0])], {"widths": widths,
+                                                 "value": draw(st.sampled_from([0.0, -1.5]))}
     if kind == "matmul":
         n, k, p = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
         batch = draw(st.sampled_from([(), (2,), (1,)]))
@@ -163,11 +202,46 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
             return [tensor(shape, op.domain[0])], {"index": index}
         values_shape = np.empty(shape)[index].shape
         return [tensor(values_shape, op.domain[0])], {"index": index, "shape": shape}
+    if kind == "index_put":
+        shape = draw(shapes(min_dims=1))
+        index = _unique(draw(_index(shape)))  # a repeated index has no defined gradient
+        return ([tensor(shape, op.domain[0]), tensor(np.empty(shape)[index].shape,
+                                                     op.domain[1])], {"index": index})
     if kind == "cast":
         # float64 → float64: a cast to float32 would make central differences meaningless.
         return [tensor(draw(shapes()), op.domain[0])], {"dtype": np.dtype(dtype)}
     raise NotImplementedError(f"op_inputs: no strategy for ops of kind {kind!r} "
                               f"(op {op.name!r}); add a case in tinygrad_ae/strategies.py")
+
+
+# Values for the parameters of elementwise ops, by name. Kinks and jumps (softplus's
+# threshold, clip's bounds) sit at odd values that the drawn inputs do not hit.
+_PARAMETERS: dict[str, st.SearchStrategy[Any]] = {
+    "negative_slope": st.sampled_from([0.01, 0.2, 1.5]),
+    "alpha": st.sampled_from([1.0, 0.5, 2.0]),
+    "approximate": st.sampled_from(["none", "tanh"]),
+    "beta": st.sampled_from([1.0, 0.5, 2.0]),
+    "threshold": st.sampled_from([20.0, 1.37]),
+    "min": st.sampled_from([None, -0.73, -1.21]),
+    "max": st.sampled_from([None, 0.61, 1.37]),
+}
+
+
+def _params(op: _ops.Op, names: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    unknown = [name for name in names if name not in _PARAMETERS]
+    if unknown:
+        raise NotImplementedError(f"op_inputs: no strategy for the parameters {unknown} of op "
+                                  f"{op.name!r}; add them in tinygrad_ae/strategies.py")
+    return st.fixed_dictionaries({name: _PARAMETERS[name] for name in names})
+
+
+def _unique(index: Any) -> Any:
+    """``index`` with each integer array's repeats removed."""
+    if isinstance(index, np.ndarray):
+        return np.unique(index)
+    if isinstance(index, tuple):
+        return tuple(_unique(part) for part in index)
+    return index
 
 
 @st.composite

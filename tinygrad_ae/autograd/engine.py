@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_ae.autograd._fast import sum_rows
+from tinygrad_ae.autograd.inplace import check_unchanged
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor, enable_grad
 
 __all__ = ["topological_order", "backward", "grad", "detect_anomaly"]
@@ -109,6 +110,7 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
     shared: set[int] = set() if create_graph else {id(_owner(s)) for s in seeds}
     captured: dict[int, Any] = {}
     anomaly = STATE.anomaly
+    mutations = STATE.mutations
     for node in reversed(order):
         g = pending.pop(id(node), None)
         if g is None:
@@ -120,6 +122,8 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             if targets is None:
                 _accumulate(node, g, shared)
             continue
+        if node._stamp != mutations:  # something was changed in place since this node
+            check_unchanged(node)
         parents = node._parents
         shape = node.data.shape
         # A reduction's gradient may arrive smaller than the output (kept dims of length 1).

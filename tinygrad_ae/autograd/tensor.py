@@ -18,30 +18,17 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from tinygrad_ae.autograd._state import STATE
+from tinygrad_ae.autograd.inplace import InPlaceMethods
+from tinygrad_ae.autograd.tensor_methods import TensorMethods
+
 if TYPE_CHECKING:
     from tinygrad_ae.autograd.ops import Op
 
-__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "ArrayLike"]
+__all__ = ["Tensor", "no_grad", "enable_grad", "is_grad_enabled", "ArrayLike", "STATE"]
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, bool, list, tuple]
 
-
-class _State:
-    """The engine's only global state: grad mode, anomaly mode and the module scope.
-
-    ``scope`` is the dotted name of the module whose ``forward`` is running (``encoder``,
-    ``decoder.0``); ops record it so that drawings can group them.
-    """
-
-    __slots__ = ("grad_enabled", "anomaly", "scope")
-
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.anomaly = False
-        self.scope = ""
-
-
-STATE = _State()
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.float16))
 
@@ -71,7 +58,7 @@ def _as_float_array(data: Any, dtype: Any = None) -> np.ndarray:
         ) from None
 
 
-class Tensor:
+class Tensor(TensorMethods, InPlaceMethods):
     """An n-dimensional array that records the ops applied to it, for reverse-mode
     differentiation.
 
@@ -86,8 +73,9 @@ class Tensor:
     array(20.)
     """
 
+    # NOTE: _stamp is set only on tensors made by a recorded op (STATE.mutations then).
     __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_parents", "_params",
-                 "_scope", "__weakref__")
+                 "_scope", "_stamp", "__weakref__")
     # numpy defers to our reflected operators (ndarray + Tensor gives a Tensor).
     __array_ufunc__ = None
 
@@ -416,5 +404,10 @@ def is_grad_enabled() -> bool:
 # Imported last: both modules build on the class above.
 from tinygrad_ae.autograd import engine as _engine  # noqa: E402
 from tinygrad_ae.autograd import ops as _ops  # noqa: E402
+from tinygrad_ae.autograd.inplace import _bind as _bind_inplace  # noqa: E402
 from tinygrad_ae.autograd.ops._core import binary as _binary  # noqa: E402
 from tinygrad_ae.autograd.ops._core import unary as _unary  # noqa: E402
+from tinygrad_ae.autograd.tensor_methods import _bind  # noqa: E402
+
+_bind(_ops, Tensor)
+_bind_inplace(_ops, Tensor)

@@ -115,15 +115,16 @@ def _is_parameter(value: Any) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value._op is None
 
 
-_AUTO_NAMED: weakref.WeakSet[Tensor] = weakref.WeakSet()
+# Keyed by id: a WeakSet would compare tensors with ==, which is elementwise.
+_AUTO_NAMED: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
 
 
 def _name_parameter(tensor: Tensor, dotted: str, attribute: str) -> None:
     """Give an unnamed parameter its dotted path as its display name (``encoder.weight``),
     so graph drawings read in the model's own terms; a name the user chose is kept."""
-    if tensor.name is None or tensor in _AUTO_NAMED:
+    if tensor.name is None or _AUTO_NAMED.get(id(tensor)) is tensor:
         tensor.name = dotted
-        _AUTO_NAMED.add(tensor)
+        _AUTO_NAMED[id(tensor)] = tensor
 
 
 @contextlib.contextmanager

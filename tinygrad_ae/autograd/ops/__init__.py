@@ -39,6 +39,7 @@ from ._core import (  # noqa: F401
     _CONSTANTS,
     AWAY_FROM_ZERO,
     DISTINCT,
+    INTERLEAVED,
     NONZERO,
     POSITIVE,
     REALS,
@@ -54,6 +55,16 @@ from ._core import (  # noqa: F401
     unary,
     value,
 )
+from .activations import (  # noqa: F401
+    elu,
+    gelu,
+    leaky_relu,
+    log_softmax,
+    normal_cdf,
+    silu,
+    softmax,
+    softplus,
+)
 from .arithmetic import (  # noqa: F401
     _matmul_vjp_with_vectors,
     add,
@@ -68,22 +79,37 @@ from .arithmetic import (  # noqa: F401
 )
 from .elementwise import (  # noqa: F401
     abs,
+    cos,
     exp,
+    expm1,
     log,
+    log1p,
     relu,
     sigmoid,
+    sign,
+    sin,
     sqrt,
+    square,
     tanh,
 )
+from .joining import concatenate, stack  # noqa: F401
 from .reductions import (  # noqa: F401
+    logsumexp,
     max,
+    min,
+    prod,
     sum,
+    var,
 )
+from .selection import clip, maximum, minimum, where  # noqa: F401
 from .shape import (  # noqa: F401
     astype,
     broadcast_to,
+    flip,
     getitem,
     index_add,
+    index_put,
+    pad,
     reshape,
     transpose,
 )
@@ -93,4 +119,8 @@ __all__ = [
     'AWAY_FROM_ZERO', 'DISTINCT', 'add', 'sub', 'mul', 'div', 'neg', 'pow', 'pow_scalar',
     'matmul', 'linear', 'sum', 'max', 'exp', 'log', 'sqrt', 'abs', 'relu', 'tanh', 'sigmoid',
     'reshape', 'transpose', 'getitem', 'broadcast_to', 'index_add', 'astype',
+    'INTERLEAVED', 'logsumexp', 'leaky_relu', 'elu', 'gelu', 'normal_cdf', 'softplus', 'silu',
+    'softmax', 'log_softmax', 'square', 'log1p', 'expm1', 'sin', 'cos', 'sign', 'min',
+    'prod', 'var', 'where', 'maximum', 'minimum', 'clip', 'concatenate', 'stack', 'flip', 'pad',
+    'index_put',
 ]

@@ -18,6 +18,7 @@ POSITIVE = "positive"              # log, sqrt, the base of a real power
 NONZERO = "nonzero"                # a divisor
 AWAY_FROM_ZERO = "away_from_zero"  # the kink of abs and relu
 DISTINCT = "distinct"              # max: no ties, so the derivative exists
+INTERLEAVED = "interleaved"        # maximum's second input: between DISTINCT's grid, no ties
 
 REGISTRY: dict[str, Op] = {}
 
@@ -36,12 +37,12 @@ class Op:
     """One differentiable operation: forward, vjp, domain and symbolic partial."""
 
     def __init__(self, name: str, forward: Callable[..., Any], domain: tuple[str, ...],
-                 partial: tuple[Any, ...], kind: str) -> None:
+                 partial: tuple[Any, ...], kind: str, saves_values: bool = True) -> None:
         signature = inspect.signature(forward)
-        self.inputs = tuple(
-            p.name for p in signature.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        )
+        self.inputs = _input_names(forward)
+        # A variadic op (``def concatenate(*xs, axis)``) takes any number of tensors; its
+        # one domain and one partial apply to each of them.
+        self.variadic = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
         self.param_names = tuple(
             p.name for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY
         )
@@ -54,6 +55,9 @@ class Op:
         self.domain = domain
         self.partial = partial
         self.kind = kind
+        # False when the vjp reads no value of the inputs or the output (only shapes and
+        # parameters): changing them in place afterwards cannot spoil its gradient.
+        self.saves_values = saves_values
         self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
         # NOTE: True only for ops whose vjp broadcasts g with numpy's rules (see the top).
@@ -92,7 +96,7 @@ class Op:
 
     def local_partial(self, index: int, names: dict[str, str]) -> str:
         """The symbolic ∂out/∂input[index], with the placeholders filled from ``names``."""
-        template = self.partial[index]
+        template = self.partial[min(index, len(self.partial) - 1) if self.variadic else index]
         if callable(template):
             return str(template(names))
         return str(template).format(**names)
@@ -102,21 +106,28 @@ class Op:
 
 
 def op(name: str, *, domain: tuple[str, ...] | str = REALS, partial: Any = "1",
-       kind: str = "elementwise") -> Callable[[Callable[..., Any]], Op]:
+       kind: str = "elementwise", saves_values: bool = True
+       ) -> Callable[[Callable[..., Any]], Op]:
     """Register ``forward`` as the op ``name``; attach its vjp with ``@<op>.vjp``."""
     def register(forward: Callable[..., Any]) -> Op:
-        n_inputs = len([
-            p for p in inspect.signature(forward).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ])
+        n_inputs = len(_input_names(forward))
         domains = (domain,) * n_inputs if isinstance(domain, str) else tuple(domain)
         partials = (partial,) * n_inputs if not isinstance(partial, tuple) else partial
-        entry = Op(name, forward, domains, partials, kind)
+        entry = Op(name, forward, domains, partials, kind, saves_values)
         if name in REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
         REGISTRY[name] = entry
         return entry
     return register
+
+
+def _input_names(forward: Callable[..., Any]) -> tuple[str, ...]:
+    """The names of the tensor inputs of ``forward``: its positional parameters (a
+    ``*xs`` counts as one)."""
+    return tuple(
+        p.name for p in inspect.signature(forward).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    )
 
 
 def all_ops() -> list[Op]:
@@ -201,6 +212,7 @@ def _output(entry: Op, data: Any, inputs: tuple[Tensor, ...],
         out._op = entry
         out._parents = inputs
         out._params = params
+        out._stamp = STATE.mutations
     else:
         out.requires_grad = False
         out._op = None

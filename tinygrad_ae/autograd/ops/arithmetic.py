@@ -13,7 +13,7 @@ from .elementwise import log
 
 # --- arithmetic ------------------------------------------------------------------------
 
-@op("add", partial=("1", "1"))
+@op("add", partial=("1", "1"), saves_values=False)
 def add(a, b):
     """out = a + b;  ∂out/∂a = 1, ∂out/∂b = 1."""
     return a + b
@@ -24,7 +24,7 @@ def _(g, out, a, b, needs=(True, True)):
     return (g if needs[0] else None), (g if needs[1] else None)
 
 
-@op("sub", partial=("1", "−1"))
+@op("sub", partial=("1", "−1"), saves_values=False)
 def sub(a, b):
     """out = a − b;  ∂out/∂a = 1, ∂out/∂b = −1."""
     return a - b
@@ -58,7 +58,7 @@ def _(g, out, a, b, needs=(True, True)):
     return (grad_a if needs[0] else None), (-grad_a * out if needs[1] else None)
 
 
-@op("neg", partial="−1")
+@op("neg", partial="−1", saves_values=False)
 def neg(x):
     """out = −x;  ∂out/∂x = −1."""
     return -x

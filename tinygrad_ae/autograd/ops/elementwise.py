@@ -94,3 +94,72 @@ def sigmoid(x):
 @sigmoid.vjp
 def _(g, out, x):
     return (g * out * (1 - out),)
+
+
+@op("square", partial="2·{x}")
+def square(x):
+    """out = x²;  ∂out/∂x = 2x."""
+    return x * x
+
+
+@square.vjp
+def _(g, out, x):
+    return (g * (x * 2),)
+
+
+@op("log1p", domain=POSITIVE, partial="1/(1 + {x})")
+def log1p(x):
+    """out = ln(1 + x), accurate for tiny x where 1 + x would round;  ∂out/∂x = 1/(1 + x).
+    x ≤ −1 gives −inf or NaN without a warning, as in PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log1p(x)
+
+
+@log1p.vjp
+def _(g, out, x):
+    return (g / (x + 1),)
+
+
+@op("expm1", partial="{out} + 1")
+def expm1(x):
+    """out = eˣ − 1, accurate for tiny x;  ∂out/∂x = eˣ."""
+    return np.expm1(x)
+
+
+@expm1.vjp
+def _(g, out, x):
+    return (g * exp(x),)  # eˣ itself, not out + 1, which loses digits for x ≪ 0
+
+
+@op("sin", partial="cos {x}")
+def sin(x):
+    """out = sin x;  ∂out/∂x = cos x."""
+    return np.sin(x)
+
+
+@sin.vjp
+def _(g, out, x):
+    return (g * cos(x),)
+
+
+@op("cos", partial="−sin {x}")
+def cos(x):
+    """out = cos x;  ∂out/∂x = −sin x."""
+    return np.cos(x)
+
+
+@cos.vjp
+def _(g, out, x):
+    return (-(g * sin(x)),)
+
+
+@op("sign", domain=AWAY_FROM_ZERO, partial="0", saves_values=False)
+def sign(x):
+    """out = −1, 0 or 1 by the sign of x;  ∂out/∂x = 0 (everywhere but the jump at 0,
+    where PyTorch also takes 0)."""
+    return np.sign(x)
+
+
+@sign.vjp
+def _(g, out, x):
+    return (g * 0,)

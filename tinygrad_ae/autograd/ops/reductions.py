@@ -1,15 +1,23 @@
-"""Reductions: sum and max over axes.
+"""Reductions: sum, max, min, prod, var and logsumexp over axes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._core import DISTINCT, _keepdims_shape, op, value
+from ._core import DISTINCT, NONZERO, _keepdims_shape, op, value
+from .elementwise import exp
+from .selection import where
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape left after reducing ``axis`` without keepdims."""
+    return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
+
 
 # --- reductions ------------------------------------------------------------------------
 
-@op("sum", partial="1", kind="reduce")
+@op("sum", partial="1", kind="reduce", saves_values=False)
 def sum(x, *, axis, keepdims):
     """out = Σ x over ``axis``;  ∂out/∂x = 1 for every summed entry."""
     return x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum adds a dispatch layer
@@ -35,3 +43,79 @@ def _(g, out, x, axis, keepdims):
     is_max = value(x) == value(out).reshape(kept)
     share = is_max / is_max.sum(axis=axis, keepdims=True)
     return (g.reshape(kept) * share.astype(value(x).dtype),)
+
+
+@op("logsumexp", partial="softmax({x})", kind="reduce")
+def logsumexp(x, *, axis, keepdims):
+    """out = ln Σ eˣ over ``axis``;  ∂out/∂x = eˣ⁻ᵒᵘᵗ = softmax(x).
+
+    Computed as m + ln Σ e^(x − m) with m the maximum, so no exponent is positive: exact
+    for inputs of any size. A slice of −inf gives −inf, as in PyTorch."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # an all −inf (or +inf) slice: shift by nothing
+    with np.errstate(divide="ignore"):
+        out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = out.reshape(_reduced_shape(x.shape, axis))
+    return out.astype(x.dtype, copy=False)
+
+
+@logsumexp.vjp
+def _(g, out, x, axis, keepdims):
+    kept = _keepdims_shape(x.shape, axis)
+    return (g.reshape(kept) * exp(x - out.reshape(kept)),)
+
+
+@op("min", domain=DISTINCT, partial="1[{x} = min]", kind="reduce")
+def min(x, *, axis, keepdims):
+    """out = min of x over ``axis``;  ∂out/∂x = 1 at the minimum, 0 elsewhere. Ties
+    share the gradient equally, as for ``max``."""
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+@min.vjp
+def _(g, out, x, axis, keepdims):
+    kept = _keepdims_shape(x.shape, axis)
+    is_min = value(x) == value(out).reshape(kept)  # constant almost everywhere
+    share = is_min / is_min.sum(axis=axis, keepdims=True)
+    return (g.reshape(kept) * share.astype(value(x).dtype),)
+
+
+@op("prod", domain=NONZERO, partial="∏ of the others", kind="reduce")
+def prod(x, *, axis, keepdims):
+    """out = ∏ x over ``axis``;  ∂out/∂xᵢ = the product of the other entries, = out/xᵢ
+    away from zeros."""
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+@prod.vjp
+def _(g, out, x, axis, keepdims):
+    kept = _keepdims_shape(x.shape, axis)
+    g = g.reshape(kept)
+    zero = value(x) == 0
+    if not zero.any():
+        return (g * (out.reshape(kept) / x),)
+    # With zeros, out/xᵢ is 0/0. The product of the others is: the product of the
+    # nonzero entries at a slice's only zero, 0 at every other entry of a slice with a
+    # zero, and that product over xᵢ in a slice without zeros. (Exact at first order;
+    # second derivatives are exact only away from zeros.)
+    safe = where(x, 1, condition=~zero)
+    nonzero_product = prod(safe, axis=axis, keepdims=True)
+    zeros_in_slice = zero.sum(axis=axis, keepdims=True)
+    at_the_zero = where(nonzero_product, 0, condition=zero & (zeros_in_slice == 1))
+    return (g * where(nonzero_product / safe, at_the_zero, condition=zeros_in_slice == 0),)
+
+
+@op("var", partial="2({x} − mean)/(n − {ddof})", kind="reduce")
+def var(x, *, axis, keepdims, ddof):
+    """out = Σ (x − mean)² / (n − ddof) over ``axis`` (n entries; ddof = 0 is the
+    population variance, 1 the unbiased estimate);  ∂out/∂x = 2(x − mean)/(n − ddof)."""
+    return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+@var.vjp
+def _(g, out, x, axis, keepdims, ddof):
+    kept = _keepdims_shape(x.shape, axis)
+    count = x.size // int(np.prod(_reduced_shape(x.shape, axis)))
+    centred = x - x.mean(axis=axis, keepdims=True)
+    return (g.reshape(kept) * (centred * (2.0 / (count - ddof))),)
