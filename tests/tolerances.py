@@ -1,5 +1,7 @@
 """Every tolerance the tests use, each with its reason, in one place."""
 
+import numpy as np
+
 # Central differences with h = 1e-6 in float64: truncation ~h² = 1e-12, rounding
 # ~1e-16/h = 1e-10 relative to the function's scale; inputs are of order one.
 FD_EPS = 1e-6
@@ -19,3 +21,9 @@ CLOSED_FORM_RTOL = 1e-9
 # (and erfc in different libraries), a few roundings apart for order-one values.
 TORCH_RTOL = 1e-10
 TORCH_ATOL = 1e-12
+
+# The Tensor surface against PyTorch (tests/autograd/test_oracle.py), per dtype: float64
+# as above; float32 keeps ~7 digits, and a sum of up to 27 order-one terms (or a
+# difference of such sums) loses up to ~27·2·6e-8 ≈ 3e-6 in absolute terms.
+ORACLE_RTOL = {np.dtype(np.float64): TORCH_RTOL, np.dtype(np.float32): 1e-4}
+ORACLE_ATOL = {np.dtype(np.float64): TORCH_ATOL, np.dtype(np.float32): 1e-5}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Mutation testing of one subpackage with mutmut 3 (not in CI: it runs the tests once per
+# mutant). Usage:
+#
+#   scripts/mutate.sh PACKAGE        # PACKAGE: autograd, theory, nn, optim, models, data, viz
+#
+# mutmut reads its settings from the pyproject.toml in the folder it runs in, so the
+# script copies the project into build/mutmut/PACKAGE/ (git-ignored; build/ is skipped by
+# the docs checks) and narrows [tool.mutmut] there: only tinygrad_ae/PACKAGE/ is mutated,
+# and only the package's own tests (tests/PACKAGE/, plus the whole-surface oracle for the
+# engine) decide a mutant's fate. Several packages can run at once, each in its folder.
+#
+# It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children.
+# PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
+# build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
+# build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
+# prints one mutant's diff. Record the score and each survivor in docs/testing.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+package=${1:-}
+case "$package" in
+    autograd|theory|nn|optim|models|data|viz) ;;
+    *) echo "usage: scripts/mutate.sh autograd|theory|nn|optim|models|data|viz" >&2; exit 2 ;;
+esac
+python=${PYTHON:-$root/.venv/bin/python}
+children=${MUTMUT_CHILDREN:-1}
+work=$root/build/mutmut/$package
+
+tests=("tests/$package")
+if [ "$package" = theory ]; then
+    # theory/closed_form.py and theory/pca.py are also reached through the 0.1 shims
+    tests+=("tests/test_strategies.py")
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+cp -r tinygrad_ae tests pyproject.toml README.md examples docs benchmarks scripts "$work"/
+find "$work" -name __pycache__ -prune -exec rm -rf {} +
+
+# Narrow [tool.mutmut] in the copy: what to mutate and which tests judge it.
+"$python" - "$work/pyproject.toml" "$package" "${tests[@]}" <<'EOF'
+import re
+import sys
+
+path, package, *tests = sys.argv[1:]
+text = open(path, encoding="utf-8").read()
+text = re.sub(r'^only_mutate = .*$', f'only_mutate = ["tinygrad_ae/{package}/*"]', text,
+              flags=re.M)
+selection = ", ".join(f'"{t}"' for t in tests)
+# PyTorch is imported by the oracle: fork workers from a clean server, not from a
+# process that has already started PyTorch's threads.
+text = text.replace("[tool.mutmut]\n", "[tool.mutmut]\n"
+                    f"pytest_add_cli_args_test_selection = [{selection}]\n"
+                    'process_isolation = "forkserver"\n', 1)
+open(path, "w", encoding="utf-8").write(text)
+EOF
+
+cd "$work"
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 HYPOTHESIS_PROFILE=ci
+start=$(date +%s)
+nice -n 19 "$python" -m mutmut run --max-children "$children" || true
+"$python" -m mutmut results > results.txt || true
+"$python" -m mutmut export-cicd-stats >/dev/null || true
+elapsed=$(( $(date +%s) - start ))
+"$python" - "$package" "$elapsed" <<'EOF' | tee score.txt
+import json
+import sys
+
+package, elapsed = sys.argv[1], int(sys.argv[2])
+stats = json.load(open("mutants/mutmut-cicd-stats.json", encoding="utf-8"))
+killed = stats.get("killed", 0)
+judged = killed + sum(stats.get(k, 0) for k in ("survived", "timeout", "suspicious", "no_tests"))
+score = 100 * killed / judged if judged else 0.0
+print(f"{package}: {killed} of {judged} mutants killed ({score:.1f} %); "
+      f"{stats.get('skipped', 0)} skipped; "
+      f"{elapsed // 60} min; {json.dumps(stats)}")
+EOF
