@@ -27,3 +27,8 @@ TORCH_ATOL = 1e-12
 # difference of such sums) loses up to ~27·2·6e-8 ≈ 3e-6 in absolute terms.
 ORACLE_RTOL = {np.dtype(np.float64): TORCH_RTOL, np.dtype(np.float32): 1e-4}
 ORACLE_ATOL = {np.dtype(np.float64): TORCH_ATOL, np.dtype(np.float32): 1e-5}
+
+# A drawn partial against the vjp's Jacobian (tests/autograd/test_partials.py): the same
+# function written two ways (1 − out² against 1 − out·out, σ through tanh), in float64.
+PARTIAL_RTOL = 1e-9
+PARTIAL_ATOL = 1e-12
