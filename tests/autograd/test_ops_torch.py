@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tolerances import TORCH_ATOL, TORCH_RTOL
 
+import tinygrad_ae as tg
 from tinygrad_ae import Tensor, strategies
 from tinygrad_ae.autograd import ops
 
@@ -74,6 +75,106 @@ CASES = [
          lambda x: torch.logsumexp(x, dim=-1, keepdim=True), shapes=_one_shape(1)),
     Case("logsumexp[axis=0]", lambda x: x.logsumexp(axis=0),
          lambda x: torch.logsumexp(x, dim=0), shapes=_one_shape(1)),
+]
+
+
+def _fixed(*input_shapes: tuple[int, ...]) -> Callable[[Any], tuple[tuple[int, ...], ...]]:
+    return lambda draw: input_shapes
+
+
+def _same_shapes(n: int, min_dims: int = 1, min_side: int = 1
+                 ) -> Callable[[Any], tuple[tuple[int, ...], ...]]:
+    def shapes(draw: Any) -> tuple[tuple[int, ...], ...]:
+        shape = draw(strategies.shapes(min_dims=min_dims, min_side=min_side))
+        return (shape,) * n
+    return shapes
+
+
+def _cat_shapes(draw: Any) -> tuple[tuple[int, ...], ...]:
+    """Two shapes equal but for the last axis."""
+    shape = draw(strategies.shapes(min_dims=1))
+    return shape, (*shape[:-1], draw(st.integers(1, 3)))
+
+
+def _scaled_pieces(pieces: Any) -> list[Any]:
+    """Each piece times its position + 1, so every piece's gradient differs."""
+    return [p * (i + 1) for i, p in enumerate(pieces)]
+
+
+def _set_row(x: Any, value: Any, torch_side: bool = False) -> Any:
+    y = x * 1.0
+    y[1] = value * 2.0
+    return y
+
+
+SPREAD = dict(shapes=_same_shapes(1, min_side=2))  # at least two entries per axis
+
+CASES += [
+    Case("square", lambda x: x.square(), torch.square),
+    Case("log1p", lambda x: x.log1p(), torch.log1p, (ops.POSITIVE,)),
+    Case("expm1", lambda x: x.expm1(), torch.expm1),
+    Case("sin", lambda x: x.sin(), torch.sin),
+    Case("cos", lambda x: x.cos(), torch.cos),
+    Case("sign", lambda x: x.sign(), torch.sign, (ops.AWAY_FROM_ZERO,)),
+    Case("clip", lambda x: x.clip(-0.7, 0.6), lambda x: torch.clamp(x, -0.7, 0.6)),
+    Case("clamp[min]", lambda x: x.clamp(min=0.3), lambda x: torch.clamp(x, min=0.3)),
+    Case("clip[tensor bounds]", lambda x, lo: x.clip(lo, 1.1),
+         lambda x, lo: torch.clamp(x, lo, torch.tensor(1.1, dtype=x.dtype)),
+         (ops.DISTINCT, ops.INTERLEAVED), shapes=_same_shapes(2, 0)),
+    Case("maximum", tg.maximum, torch.maximum, (ops.DISTINCT, ops.INTERLEAVED)),
+    Case("minimum", tg.minimum, torch.minimum, (ops.DISTINCT, ops.INTERLEAVED)),
+    # The same grid for both: ties are common, and both split the gradient equally.
+    Case("maximum[ties]", lambda a, b: a.maximum(b), torch.maximum, (ops.DISTINCT,) * 2),
+    Case("minimum[ties]", lambda a, b: a.minimum(b), torch.minimum, (ops.DISTINCT,) * 2),
+    Case("where", lambda a, b: tg.where(a > 0, a, b), lambda a, b: torch.where(a > 0, a, b),
+         (ops.AWAY_FROM_ZERO, ops.REALS)),
+    Case("min", lambda x: x.min(), torch.amin, (ops.DISTINCT,)),
+    Case("min[dim=0]", lambda x: x.min(dim=0), lambda x: torch.amin(x, dim=0),
+         (ops.DISTINCT,), shapes=_one_shape(1)),
+    Case("min[ties,keepdim]", lambda x: x.min(axis=-1, keepdim=True),
+         lambda x: torch.amin(x, dim=-1, keepdim=True), shapes=_fixed((3, 4))),
+    Case("prod", lambda x: x.prod(), torch.prod, (ops.NONZERO,)),
+    Case("prod[axis=0]", lambda x: x.prod(axis=0), lambda x: torch.prod(x, dim=0),
+         (ops.NONZERO,), shapes=_one_shape(1)),
+    Case("var", lambda x: x.var(), lambda x: torch.var(x, correction=0), **SPREAD),
+    Case("var[axis=0,ddof=1]", lambda x: x.var(axis=0, ddof=1),
+         lambda x: torch.var(x, dim=0, correction=1), **SPREAD),
+    Case("var[correction=1,keepdim]", lambda x: x.var(dim=-1, correction=1, keepdim=True),
+         lambda x: torch.var(x, dim=-1, correction=1, keepdim=True), **SPREAD),
+    Case("std", lambda x: x.std(), lambda x: torch.std(x, correction=0), **SPREAD),
+    Case("std[axis=-1,ddof=1]", lambda x: x.std(axis=-1, ddof=1),
+         lambda x: torch.std(x, dim=-1, correction=1), **SPREAD),
+    Case("std[constant rows]", lambda x: (x * np.array([[1.0], [0.0]], x.dtype)).std(axis=1),
+         lambda x: (x * torch.tensor([[1.0], [0.0]], dtype=x.dtype)).std(dim=1, correction=0),
+         shapes=_fixed((2, 3))),
+    Case("squeeze", lambda x: x.squeeze(), torch.squeeze),
+    Case("squeeze[dim=1]", lambda x: x.squeeze(dim=1), lambda x: torch.squeeze(x, 1),
+         shapes=_fixed((2, 1, 3))),
+    Case("unsqueeze[0]", lambda x: x.unsqueeze(0), lambda x: torch.unsqueeze(x, 0)),
+    Case("unsqueeze[-1]", lambda x: x.unsqueeze(-1), lambda x: torch.unsqueeze(x, -1)),
+    Case("flatten", lambda x: x.flatten(), torch.flatten),
+    Case("flatten[1]", lambda x: x.flatten(1), lambda x: torch.flatten(x, 1),
+         shapes=_one_shape(2)),
+    Case("permute", lambda x: x.permute(*reversed(range(x.ndim))),
+         lambda x: x.permute(*reversed(range(x.ndim))), shapes=_one_shape(1)),
+    Case("expand", lambda x: x.expand(2, -1, 4), lambda x: x.expand(2, -1, 4),
+         shapes=_fixed((3, 1))),
+    Case("flip", lambda x: x.flip(0), lambda x: torch.flip(x, dims=(0,)), shapes=_one_shape(1)),
+    Case("flip[all]", lambda x: x.flip(), lambda x: torch.flip(x, dims=tuple(range(x.ndim)))),
+    Case("pad", lambda x: x.pad((1, 2)), lambda x: F.pad(x, (1, 2)), shapes=_one_shape(1)),
+    Case("pad[2 axes, value]", lambda x: x.pad((1, 0, 0, 2), value=-1.5),
+         lambda x: F.pad(x, (1, 0, 0, 2), value=-1.5), shapes=_one_shape(2)),
+    Case("split", lambda x: tg.cat(_scaled_pieces(x.split(2))),
+         lambda x: torch.cat(_scaled_pieces(x.split(2))), shapes=_fixed((5, 2))),
+    Case("split[sections,dim=1]", lambda x: tg.cat(_scaled_pieces(tg.split(x, [1, 2], dim=1)), 1),
+         lambda x: torch.cat(_scaled_pieces(torch.split(x, [1, 2], dim=1)), 1),
+         shapes=_fixed((2, 3))),
+    Case("cat", lambda a, b: tg.cat([a, b, a], dim=-1), lambda a, b: torch.cat([a, b, a], -1),
+         (ops.REALS,) * 2, shapes=_cat_shapes),
+    Case("stack", lambda a, b: tg.stack([a, b], axis=-1), lambda a, b: torch.stack([a, b], -1),
+         (ops.REALS,) * 2, shapes=_same_shapes(2, 0)),
+    Case("setitem (recorded)", _set_row, _set_row, (ops.REALS,) * 2,
+         shapes=_fixed((3, 2), (2,))),
 ]
 
 
@@ -156,3 +257,31 @@ def test_stable_at_plus_and_minus_1000_without_warnings(case, dtype):
     expected.backward(torch.ones(expected.shape, dtype=expected.dtype))
     np.testing.assert_allclose(inputs[0].grad, torch_inputs[0].grad.numpy(), rtol=rtol,
                                atol=1e-30)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(data=st.data(), keepdim=st.booleans())
+def test_argmax_and_argmin_match_pytorch(name, data, keepdim):
+    array = data.draw(strategies.arrays(strategies.shapes(min_dims=1), domain=ops.DISTINCT))
+    axis = data.draw(st.one_of(st.none(), st.integers(-array.ndim, array.ndim - 1)))
+    x = Tensor(array, requires_grad=True)
+    ours = getattr(x, name)(dim=axis, keepdim=keepdim)
+    theirs = getattr(torch, name)(torch.tensor(array), dim=axis, keepdim=keepdim)
+    assert ours.dtype == np.int64 and not ours.requires_grad
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1], ids=["all", "axis0", "axis1"])
+def test_prod_with_zeros_matches_pytorch(axis):
+    """One zero in a slice: only the zero gets a gradient (the product of the others);
+    two zeros: no entry does. No 0/0 on the way."""
+    array = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 4.0], [1.5, 2.0, -3.0]])
+    x = Tensor(array, requires_grad=True)
+    with np.errstate(divide="raise", invalid="raise"):
+        out = x.prod(axis=axis)
+        out.backward(np.ones(out.shape))
+    expected = torch.tensor(array, requires_grad=True)
+    theirs = torch.prod(expected) if axis is None else torch.prod(expected, dim=axis)
+    theirs.backward(torch.ones_like(theirs))
+    np.testing.assert_allclose(out.data, theirs.detach().numpy())
+    np.testing.assert_allclose(x.grad, expected.grad.numpy())

@@ -20,7 +20,7 @@ import numpy as np
 
 from tinygrad_ae.autograd._state import STATE
 from tinygrad_ae.autograd.inplace import InPlaceMethods
-from tinygrad_ae.autograd.tensor_methods import TensorMethods
+from tinygrad_ae.autograd.tensor_methods import TensorMethods, _pick_axis
 
 if TYPE_CHECKING:
     from tinygrad_ae.autograd.ops import Op
@@ -273,13 +273,24 @@ class Tensor(TensorMethods, InPlaceMethods):
         return self
 
     # --- reductions -------------------------------------------------------------------
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (an int, a tuple, or None for all)."""
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, *,
+            dim: int | tuple[int, ...] | None = None, keepdim: bool | None = None) -> Tensor:
+        """Sum over ``axis`` (an int, a tuple, or None for all); ``dim``/``keepdim`` are
+        PyTorch's names for ``axis``/``keepdims``."""
+        if dim is not None:
+            axis = _pick_axis(axis, dim, "sum")
+        if keepdim is not None:
+            keepdims = keepdim
         return _ops.sum(self, axis=_ops.normalize_axis(axis, self.ndim, "sum"),
                         keepdims=bool(keepdims))
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, *,
+             dim: int | tuple[int, ...] | None = None, keepdim: bool | None = None) -> Tensor:
         """Mean over ``axis``: the sum divided by the number of summed entries."""
+        if dim is not None:
+            axis = _pick_axis(axis, dim, "mean")
+        if keepdim is not None:
+            keepdims = keepdim
         axes = _ops.normalize_axis(axis, self.ndim, "mean")
         count = 1
         for a in (range(self.ndim) if axes is None else axes):
@@ -288,9 +299,15 @@ class Tensor(TensorMethods, InPlaceMethods):
             raise ValueError(f"mean: cannot average over an empty axis of shape {self.shape}")
         return _ops.sum(self, axis=axes, keepdims=bool(keepdims)) / count
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, *,
+            dim: int | tuple[int, ...] | None = None, keepdim: bool | None = None) -> Tensor:
         """Maximum over ``axis``. Where several entries tie for the maximum, they share
-        the gradient equally (each gets 1/count), so the total is preserved."""
+        the gradient equally (each gets 1/count), so the total is preserved. (The values
+        only: for the positions, use :meth:`argmax`.)"""
+        if dim is not None:
+            axis = _pick_axis(axis, dim, "max")
+        if keepdim is not None:
+            keepdims = keepdim
         if self.size == 0:
             raise ValueError("max: cannot take the maximum of an empty tensor")
         return _ops.max(self, axis=_ops.normalize_axis(axis, self.ndim, "max"),

@@ -370,30 +370,34 @@ class TensorMethods:
         >>> Tensor([1.0, 2.0, 3.0, 4.0]).var(ddof=1).item()
         1.6666666666666667
         """
-        axes = self._axes(axis, dim, "var")
-        if correction is not None:
-            ddof = correction
-        count = int(np.prod([self.shape[a] for a in (range(self.ndim) if axes is None
-                                                     else axes)]))
-        if not isinstance(ddof, (int, np.integer)) or ddof < 0:
-            raise ValueError(f"var: ddof must be a non-negative int, got {ddof!r}")
-        if count - ddof <= 0:
-            raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom over {count} "
-                             f"entries; use a smaller ddof or reduce over more entries")
-        return _ops.var(self, axis=axes, keepdims=_pick_keepdims(keepdims, keepdim),
-                        ddof=int(ddof))
+        return self._spread(_ops.var, "var", axis, ddof, keepdims, dim, keepdim, correction)
 
     def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, *,
             dim: Any = None, keepdim: bool | None = None, correction: int | None = None
             ) -> Tensor:
         """Standard deviation over ``axis``: the square root of :meth:`var` (same
-        arguments). Its gradient is infinite where every entry is equal, as in PyTorch.
+        arguments). Where every entry is equal its gradient is taken as 0, as PyTorch
+        does.
 
         >>> Tensor([1.0, 3.0]).std()
         Tensor(1.)
         """
-        return self.var(axis, ddof, keepdims, dim=dim, keepdim=keepdim,
-                        correction=correction).sqrt()
+        return self._spread(_ops.std, "std", axis, ddof, keepdims, dim, keepdim, correction)
+
+    def _spread(self, entry: Any, name: str, axis: Any, ddof: Any, keepdims: bool, dim: Any,
+                keepdim: bool | None, correction: int | None) -> Tensor:
+        axes = self._axes(axis, dim, name)
+        if correction is not None:
+            ddof = correction
+        count = int(np.prod([self.shape[a] for a in (range(self.ndim) if axes is None
+                                                     else axes)]))
+        if not isinstance(ddof, (int, np.integer)) or ddof < 0:
+            raise ValueError(f"{name}: ddof must be a non-negative int, got {ddof!r}")
+        if count - ddof <= 0:
+            raise ValueError(f"{name}: ddof={ddof} leaves no degrees of freedom over {count} "
+                             f"entries; use a smaller ddof or reduce over more entries")
+        return entry(self, axis=axes, keepdims=_pick_keepdims(keepdims, keepdim),  # type: ignore[no-any-return]
+                     ddof=int(ddof))
 
     def argmax(self, axis: int | None = None, keepdims: bool = False, *,
                dim: int | None = None, keepdim: bool | None = None) -> Tensor:

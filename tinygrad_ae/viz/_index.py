@@ -271,6 +271,11 @@ def _vjp_input(t: Tensor, g: np.ndarray, k: int) -> np.ndarray | None:
     assert entry is not None and entry.vjp_fn is not None
     args = [p.data for p in t.parents]
     params = t.params
+    shape = t.data.shape
+    # As the engine does: a reduction's smaller cotangent is made whole for an op that
+    # does not broadcast it itself (stack, getitem, …).
+    if g.shape != shape and (not entry.broadcasts or any(a.shape != shape for a in args)):
+        g = np.broadcast_to(g, shape)
     if entry.takes_needs:
         needs = tuple(j == k for j in range(len(args)))
         grads = entry.vjp_fn(g, t.data, *args, needs=needs, **params)

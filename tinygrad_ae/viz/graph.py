@@ -303,7 +303,7 @@ def _edge_label(index: _GraphIndex, i: int, p: int) -> str:
     partials = [index.local_partial(i, k) for k in slots]
     numbers = [index.local_partial_value(i, k) for k in slots]
     if len(slots) > 1:
-        partials = [f"{text} (as {entry.inputs[k]})" for text, k in zip(partials, slots)]
+        partials = [f"{text} (as {entry.input_name(k)})" for text, k in zip(partials, slots)]
     label = _h(f"∂{index.symbols[i]}/∂{index.symbols[p]} = {', '.join(partials)}")
     if all(n is not None for n in numbers):
         label += "<BR/>= " + ", ".join(_fmt(n) for n in numbers)

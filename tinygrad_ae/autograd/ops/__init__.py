@@ -98,6 +98,7 @@ from .reductions import (  # noqa: F401
     max,
     min,
     prod,
+    std,
     sum,
     var,
 )
@@ -122,5 +123,5 @@ __all__ = [
     'INTERLEAVED', 'logsumexp', 'leaky_relu', 'elu', 'gelu', 'normal_cdf', 'softplus', 'silu',
     'softmax', 'log_softmax', 'square', 'log1p', 'expm1', 'sin', 'cos', 'sign', 'min',
     'prod', 'var', 'where', 'maximum', 'minimum', 'clip', 'concatenate', 'stack', 'flip', 'pad',
-    'index_put',
+    'index_put', 'std',
 ]

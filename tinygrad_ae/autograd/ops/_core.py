@@ -94,6 +94,12 @@ class Op:
         function.__name__ = self.name
         return function
 
+    def input_name(self, index: int) -> str:
+        """The name of input ``index``: ``xs[2]`` for the third input of a variadic op."""
+        if self.variadic and index >= len(self.inputs) - 1:
+            return f"{self.inputs[-1]}[{index - len(self.inputs) + 1}]"
+        return self.inputs[index]
+
     def local_partial(self, index: int, names: dict[str, str]) -> str:
         """The symbolic ∂out/∂input[index], with the placeholders filled from ``names``."""
         template = self.partial[min(index, len(self.partial) - 1) if self.variadic else index]

@@ -1,4 +1,4 @@
-"""Reductions: sum, max, min, prod, var and logsumexp over axes.
+"""Reductions: sum, max, min, prod, var, std and logsumexp over axes.
 """
 
 from __future__ import annotations
@@ -119,3 +119,22 @@ def _(g, out, x, axis, keepdims, ddof):
     count = x.size // int(np.prod(_reduced_shape(x.shape, axis)))
     centred = x - x.mean(axis=axis, keepdims=True)
     return (g.reshape(kept) * (centred * (2.0 / (count - ddof))),)
+
+
+@op("std", partial="({x} − mean)/((n − {ddof})·{out})", kind="reduce")
+def std(x, *, axis, keepdims, ddof):
+    """out = √var(x) over ``axis`` (see ``var``);  ∂out/∂x = (x − mean)/((n − ddof)·out),
+    and 0 where out = 0 (every entry equal), as PyTorch takes it."""
+    return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+@std.vjp
+def _(g, out, x, axis, keepdims, ddof):
+    kept = _keepdims_shape(x.shape, axis)
+    count = x.size // int(np.prod(_reduced_shape(x.shape, axis)))
+    centred = x - x.mean(axis=axis, keepdims=True)
+    denominator = out.reshape(kept) * (count - ddof)
+    flat = value(out).reshape(kept) == 0  # constant almost everywhere: from the values
+    if flat.any():
+        denominator = where(1.0, denominator, condition=flat)  # centred is 0 there too
+    return (g.reshape(kept) * (centred / denominator),)
