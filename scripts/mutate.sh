@@ -2,13 +2,16 @@
 # Mutation testing of one subpackage with mutmut 3 (not in CI: it runs the tests once per
 # mutant). Usage:
 #
-#   scripts/mutate.sh PACKAGE        # PACKAGE: autograd, theory, nn, optim, models, data, viz
+#   scripts/mutate.sh PACKAGE [FILES]   # PACKAGE: autograd, theory, nn, optim, models, data, viz
+#                                       # FILES: a glob inside it, e.g. 'tensor*.py' (default *)
 #
 # mutmut reads its settings from the pyproject.toml in the folder it runs in, so the
 # script copies the project into build/mutmut/PACKAGE/ (git-ignored; build/ is skipped by
 # the docs checks) and narrows [tool.mutmut] there: only tinygrad_ae/PACKAGE/ is mutated,
-# and only the package's own tests (tests/PACKAGE/, plus the whole-surface oracle for the
-# engine) decide a mutant's fate. Several packages can run at once, each in its folder.
+# and the package's own tests decide a mutant's fate: tests/PACKAGE/ and the doctests in
+# tinygrad_ae/PACKAGE/ (for theory also tests/studies/test_convergence.py, the only tests
+# of theory/dynamics.py). mutmut runs, for each mutant, only the tests that call the
+# mutated function. Several packages can run at once, each in its own folder.
 #
 # It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children.
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
@@ -24,14 +27,14 @@ case "$package" in
     autograd|theory|nn|optim|models|data|viz) ;;
     *) echo "usage: scripts/mutate.sh autograd|theory|nn|optim|models|data|viz" >&2; exit 2 ;;
 esac
+files=${2:-*}
 python=${PYTHON:-$root/.venv/bin/python}
 children=${MUTMUT_CHILDREN:-1}
 work=$root/build/mutmut/$package
 
-tests=("tests/$package")
+tests=("tests/$package" "tinygrad_ae/$package")
 if [ "$package" = theory ]; then
-    # theory/closed_form.py and theory/pca.py are also reached through the 0.1 shims
-    tests+=("tests/test_strategies.py")
+    tests+=("tests/studies/test_convergence.py")
 fi
 
 rm -rf "$work"
@@ -40,13 +43,13 @@ cp -r tinygrad_ae tests pyproject.toml README.md examples docs benchmarks script
 find "$work" -name __pycache__ -prune -exec rm -rf {} +
 
 # Narrow [tool.mutmut] in the copy: what to mutate and which tests judge it.
-"$python" - "$work/pyproject.toml" "$package" "${tests[@]}" <<'EOF'
+"$python" - "$work/pyproject.toml" "$package" "$files" "${tests[@]}" <<'EOF'
 import re
 import sys
 
-path, package, *tests = sys.argv[1:]
+path, package, files, *tests = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
-text = re.sub(r'^only_mutate = .*$', f'only_mutate = ["tinygrad_ae/{package}/*"]', text,
+text = re.sub(r'^only_mutate = .*$', f'only_mutate = ["tinygrad_ae/{package}/{files}"]', text,
               flags=re.M)
 selection = ", ".join(f'"{t}"' for t in tests)
 # PyTorch is imported by the oracle: fork workers from a clean server, not from a

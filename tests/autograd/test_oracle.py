@@ -69,7 +69,6 @@ class Row:
     min_side: int = 1
     params: Callable[[tuple[int, ...]], st.SearchStrategy[dict[str, Any]]] | None = None
     grad: bool = True
-    xfail: str = ""
 
     @property
     def id(self) -> str:
@@ -448,9 +447,11 @@ ROWS: list[Row] = [
     # loses digits once the product underflows into subnormals (see changes/oracle.md).
     Row("prod", lambda x, axis, keepdims: x.prod(dim=axis, keepdim=keepdims), _torch_prod,
         domains=(TIES,), params=_reduce_params, case="dim, keepdim"),
-    Row("sum", lambda x, axis, keepdims: x.sum(dim=axis, keepdim=keepdims),
-        _torch_reduce(torch.sum), params=_reduce_params, case="dim, keepdim",
-        xfail="docs/api.md promises dim= everywhere; Tensor.sum takes axis= only"),
+    *[Row(name, lambda x, axis, keepdims, name=name: getattr(x, name)(dim=axis,
+                                                                        keepdim=keepdims),
+          _torch_reduce(fn), domains=(TIES,), params=_reduce_params, case="dim, keepdim")
+      for name, fn in [("sum", torch.sum), ("mean", torch.mean), ("max", torch.amax),
+                       ("min", torch.amin), ("logsumexp", torch.logsumexp)]],
     Row("argmax", lambda x, **p: x.argmax(**p),
         lambda x, axis, keepdims: torch.argmax(x, dim=axis, keepdim=keepdims),
         domains=(ops.DISTINCT,), params=_arg_params, grad=False),
@@ -625,9 +626,7 @@ def _as_numpy(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize(
-    "row", [pytest.param(row, marks=pytest.mark.xfail(reason=row.xfail, strict=True))
-            if row.xfail else row for row in ROWS], ids=lambda row: row.id)
+@pytest.mark.parametrize("row", ROWS, ids=lambda row: row.id)
 @given(data=st.data(), dtype=st.sampled_from([np.float64, np.float32]))
 def test_matches_pytorch(row: Row, data: Any, dtype: Any) -> None:
     shapes = _shapes(data.draw, row)
