@@ -130,6 +130,10 @@ def test_the_drawn_partial_is_the_jacobian_of_the_vjp(op: ops.Op, data: Any) -> 
         except NotEvaluable as err:
             pytest.fail(f"{op.name}: the partial for input {i} cannot be evaluated ({err}); "
                         f"fix it or list the op in NOT_EVALUABLE")
+        # Where the formula is 0/0 (std of equal entries) the engine follows a convention,
+        # tested in test_semantics.py; a formula that is never finite still fails
+        # (hypothesis finds no example).
+        assume(bool(np.isfinite(partial).all()))
         jacobian = _jacobian(out, x)
         if op.kind in _REDUCTIONS:
             # the output entry each input entry is reduced into

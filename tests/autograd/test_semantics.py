@@ -203,3 +203,20 @@ def test_requires_grad_false_on_a_non_leaf_is_refused() -> None:
         y.requires_grad_(False)
     leaf = Tensor([1.0])
     assert leaf.requires_grad_() is leaf and leaf.requires_grad
+
+
+def test_clip_with_tensor_bounds_gives_a_tie_to_the_input_as_number_bounds_do() -> None:
+    x = Tensor([0.0, -3.0, 3.0, 1.0], requires_grad=True)
+    lo = Tensor([0.0, -1.0, -1.0, 0.0], requires_grad=True)
+    hi = Tensor([1.0, 1.0, 1.0, 1.0], requires_grad=True)
+    x.clip(lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0, 1.0])   # PyTorch's clamp
+    np.testing.assert_array_equal(lo.grad, [0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad, [0.0, 0.0, 1.0, 0.0])
+
+
+def test_std_of_equal_entries_has_gradient_zero() -> None:
+    # The formula (x − mean)/((n − ddof)·std) is 0/0 there; PyTorch's convention is 0.
+    x = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    x.std().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])

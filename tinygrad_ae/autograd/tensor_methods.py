@@ -284,10 +284,10 @@ class TensorMethods:
         return _ops.sign(self)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        """Each entry limited to [min, max]; either bound may be None (not both). Numbers
-        make one ``clip`` node whose gradient is 1 inside the bounds (bounds included)
-        and 0 outside; Tensor or array bounds go through ``maximum``/``minimum``, so
-        they get gradients too.
+        """Each entry limited to [min, max]; either bound may be None (not both). The
+        gradient reaches the input wherever min ≤ x ≤ max (bounds included, as PyTorch's
+        clamp) and 0 outside; Tensor or array bounds get the gradient where they are the
+        value (x beyond them). Numbers make one ``clip`` node; Tensor bounds, ``where``s.
 
         >>> Tensor([-2.0, 0.5, 3.0]).clip(-1, 1)
         Tensor([-1. ,  0.5,  1. ])
@@ -297,11 +297,15 @@ class TensorMethods:
         if all(b is None or isinstance(b, (int, float, np.number)) for b in (min, max)):
             return _ops.clip(self, min=None if min is None else float(min),
                              max=None if max is None else float(max))
+        # NOTE: not maximum/minimum, which split a tie in half: at x = bound the input
+        # keeps its whole gradient, as with number bounds and in PyTorch.
         out: Any = self
         if min is not None:
-            out = out.maximum(min)
+            below = np.less(out.data, min.data if isinstance(min, TensorMethods) else min)
+            out = _ops.where(min, out, condition=below)
         if max is not None:
-            out = out.minimum(max)
+            above = np.greater(out.data, max.data if isinstance(max, TensorMethods) else max)
+            out = _ops.where(max, out, condition=above)
         return out
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
