@@ -13,7 +13,8 @@
 # of theory/dynamics.py). mutmut runs, for each mutant, only the tests that call the
 # mutated function. Several packages can run at once, each in its own folder.
 #
-# It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children.
+# It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children;
+# MUTMUT_LABEL=after puts the run in build/mutmut/PACKAGE-after/ beside an earlier one.
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
 # build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
 # build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
@@ -30,7 +31,8 @@ esac
 files=${2:-*}
 python=${PYTHON:-$root/.venv/bin/python}
 children=${MUTMUT_CHILDREN:-1}
-work=$root/build/mutmut/$package
+# MUTMUT_LABEL names a second folder for the same package (a before/after pair).
+work=$root/build/mutmut/$package${MUTMUT_LABEL:+-$MUTMUT_LABEL}
 
 tests=("tests/$package" "tinygrad_ae/$package")
 if [ "$package" = theory ]; then

@@ -1,0 +1,74 @@
+"""Details of the Tensor surface that PyTorch cannot judge, pinned exactly: the text of
+repr, numpy's conversion protocol (views and copies, dtypes), what detach keeps, and the
+errors of the reductions in the user's words. (The values and gradients of every public
+attribute are compared with PyTorch in test_oracle.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_ae import Tensor
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda: Tensor([1.0, 2.0]), "Tensor([1., 2.])"),
+    (lambda: Tensor([1 / 3]), "Tensor([0.3333])"),
+    (lambda: Tensor(np.float32(1.5), requires_grad=True, name="w"),
+     "Tensor(1.5, name='w', requires_grad=True, op=leaf, dtype=float32)"),
+    (lambda: Tensor([1.0], requires_grad=True) * 2, "Tensor([2.], requires_grad=True, op=mul)"),
+    (lambda: Tensor(np.arange(30.0)), "Tensor([ 0.,  1.,  2., ..., 27., 28., 29.])"),
+], ids=["plain", "four digits", "named float32 leaf", "op", "long"])
+def test_repr_shows_the_value_and_only_what_is_not_default(make: Callable[[], Tensor],
+                                                          text: str) -> None:
+    assert repr(make()) == text
+
+
+def test_numpy_conversion_views_or_copies_as_asked() -> None:
+    t = Tensor([1.0, 2.0])
+    assert np.shares_memory(np.asarray(t), t.data)          # a view: no copy asked
+    assert not np.shares_memory(np.array(t), t.data)        # np.array copies
+    as32 = np.asarray(t, dtype=np.float32)
+    assert as32.dtype == np.float32 and not np.shares_memory(as32, t.data)
+    copied = np.array(t, dtype=np.float64)
+    assert copied.dtype == np.float64 and not np.shares_memory(copied, t.data)
+    np.testing.assert_array_equal(as32, [1.0, 2.0])
+
+
+def test_detach_keeps_the_name_and_scope_and_nothing_of_the_graph() -> None:
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    d = w.detach()
+    assert d.name == "w" and d.scope == w.scope
+    assert d.parents == () and d.params == {} and d.op_name is None and d.is_leaf
+    assert d.requires_grad is False and d.grad is None
+    y = w * 2
+    dy = y.detach()
+    assert dy.parents == () and dy.op_name is None and y.op_name == "mul"
+
+
+def test_astype_takes_names_and_dtypes() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    assert x.astype("float32").dtype == np.float32
+    assert x.astype(np.float32).dtype == np.float32
+    assert x.astype(np.dtype("float64")).dtype == np.float64
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Tensor(np.zeros(0)).max(), "max: cannot take the maximum of an empty tensor"),
+    (lambda: Tensor([1.0, 2.0]).max(axis=1), "max: axis 1 is out of range"),
+    (lambda: Tensor([1.0, 2.0]).sum(axis=(0, 0)), "sum: repeated axis"),
+    (lambda: Tensor(np.zeros((2, 0))).mean(axis=1), "mean: cannot average over an empty"),
+    (lambda: Tensor([1.0]).softplus(beta=0), "softplus: beta must be positive, got 0"),
+], ids=["max empty", "max axis", "sum repeated axis", "mean empty", "softplus beta"])
+def test_reduction_errors_name_the_method(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_max_of_one_entry_is_that_entry() -> None:
+    x = Tensor([[-3.0]], requires_grad=True)
+    x.max().backward()
+    assert x.grad is not None and x.grad.tolist() == [[1.0]]
