@@ -546,8 +546,10 @@ _PLUMBING = {"__doc__", "__module__", "__slots__", "__weakref__", "__annotations
 def _public_attributes() -> set[str]:
     names: set[str] = set()
     for cls in Tensor.__mro__[:-1]:
-        names |= {n for n in vars(cls)
-                  if not n.startswith("_") or (n.startswith("__") and n.endswith("__"))}
+        # NOTE: "ǁ" marks mutmut's copies of the methods (xǁTensorǁsum__mutmut_1) when
+        # it runs this suite against mutants; they are not part of the API.
+        names |= {n for n in vars(cls) if "ǁ" not in n
+                  and (not n.startswith("_") or (n.startswith("__") and n.endswith("__")))}
     return names - _PLUMBING
 
 
