@@ -14,7 +14,8 @@
 # mutated function. Several packages can run at once, each in its own folder.
 #
 # It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children;
-# MUTMUT_LABEL=after puts the run in build/mutmut/PACKAGE-after/ beside an earlier one.
+# MUTMUT_LABEL=after puts the run in build/mutmut/PACKAGE-after/ beside an earlier one;
+# MUTMUT_TESTS_FROM=DIR judges the code with the tests in DIR instead of tests/.
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
 # build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
 # build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
@@ -42,6 +43,11 @@ fi
 rm -rf "$work"
 mkdir -p "$work"
 cp -r tinygrad_ae tests pyproject.toml README.md examples docs benchmarks scripts "$work"/
+if [ -n "${MUTMUT_TESTS_FROM:-}" ]; then
+    # judge the same code with another revision's tests, e.g. the tests before a change:
+    #   git archive REV tests | tar -x -C /tmp/before && MUTMUT_TESTS_FROM=/tmp/before/tests
+    rm -rf "$work/tests" && cp -r "$MUTMUT_TESTS_FROM" "$work/tests"
+fi
 find "$work" -name __pycache__ -prune -exec rm -rf {} +
 
 # Narrow [tool.mutmut] in the copy: what to mutate and which tests judge it.
