@@ -1,0 +1,73 @@
+"""The closed forms' contracts: every error names the function the user called, the
+2-1-2 functions refuse data that is not (N, 2), and the paper's printed (wrong) partials are
+exactly the formulas their docstring transcribes, over several samples (with one sample a
+mean and a sum cannot be told apart)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_ae.closed_form import (
+    linear_ae_grads,
+    linear_ae_loss,
+    paper_loss,
+    paper_partials,
+    paper_printed_partials,
+)
+
+PARAMS = dict(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
+X = np.array([[1.0, 2.0], [-0.5, 0.7], [0.3, -1.1]])
+PAPER_FUNCTIONS = [paper_loss, paper_partials, paper_printed_partials]
+
+
+@pytest.mark.parametrize("function", PAPER_FUNCTIONS, ids=lambda f: f.__name__)
+def test_the_paper_functions_name_themselves_in_their_errors(function: Callable) -> None:
+    name = function.__name__
+    with pytest.raises(ValueError, match=f"^{name}: params must have exactly the keys"):
+        function({k: v for k, v in PARAMS.items() if k != "w4"}, X)
+    with pytest.raises(ValueError, match=rf"^{name}: X must have shape \(n_samples, 2\)"):
+        function(PARAMS, np.ones((3, 3)))
+    with pytest.raises(ValueError, match=f"^{name}: X contains NaN"):
+        function(PARAMS, [[1.0, np.nan]])
+
+
+@pytest.mark.parametrize("function", [linear_ae_loss, linear_ae_grads],
+                         ids=lambda f: f.__name__)
+def test_the_linear_functions_name_themselves_in_their_errors(function: Callable) -> None:
+    W_e, b_e, W_d, b_d = np.ones((1, 2)), np.zeros(1), np.ones((2, 1)), np.zeros(2)
+    with pytest.raises(ValueError, match=f"^{function.__name__}: "):
+        function(W_e, b_e, W_d, b_d, np.ones((3, 5)))
+
+
+def _printed(params: dict[str, Any], data: np.ndarray) -> dict[str, float]:
+    """The docstring's formulas, written out again: α_i = r_i1² + r_i2²."""
+    x1, x2 = data[:, 0], data[:, 1]
+    p = params
+    h = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
+    r1 = x1 - (p["w3"] * h + p["b2"])
+    r2 = x2 - (p["w4"] * h + p["b3"])
+    root_alpha = np.sqrt(r1 ** 2 + r2 ** 2)
+    w1 = np.mean(-2 * root_alpha * (p["w3"] * x1 + p["w4"] * x2))
+    return {
+        "w1": w1,
+        "b1": np.mean(-2 * root_alpha * p["w3"]),
+        "w3": np.mean(-2 * root_alpha * (p["w1"] * x1 + p["w2"] * x2 - p["b1"])),
+        "dL_dxhat1": np.mean(-2 * root_alpha),
+        "w1_final": w1 - np.mean(-2 * np.abs(root_alpha) * (p["w3"] * x2 + p["w4"] * x1)),
+    }
+
+
+def test_the_printed_partials_are_the_transcribed_formulas() -> None:
+    rng = np.random.default_rng(19)
+    for _ in range(5):
+        params = dict(zip(PARAMS, rng.normal(size=7)))
+        data = rng.normal(size=(4, 2))
+        printed = paper_printed_partials(params, data)
+        expected = _printed(params, data)
+        assert set(printed) == set(expected)
+        for key, value in expected.items():
+            assert printed[key] == pytest.approx(value, rel=1e-12, abs=1e-14), key
