@@ -53,18 +53,18 @@ def pictures() -> dict[str, tuple[Callable[[], object], tuple[str, ...]]]:
     """name → (function drawing it, formats)."""
     def paper_graph() -> object:
         _, loss = paper()
-        return viz.draw_graph(loss, highlight="w1", rankdir="TB")
+        return viz.draw_graph(loss, highlight="w1")
 
     def paper_network() -> object:
         return viz.draw_network(paper()[0])
 
     def linear_graph() -> object:
         model = models.LinearAutoencoder(4, 2, rng=SEED)
-        return viz.draw_graph(reconstruction_loss(model, 5, 4), names=model, rankdir="TB")
+        return viz.draw_graph(reconstruction_loss(model, 5, 4), names=model)
 
     def mlp_graph() -> object:
         model = models.mlp_autoencoder([6, 4, 2], activation="tanh", rng=SEED)
-        return viz.draw_graph(reconstruction_loss(model, 5, 6), names=model, rankdir="TB")
+        return viz.draw_graph(reconstruction_loss(model, 5, 6), names=model)
 
     def mlp_network() -> object:
         return viz.draw_network(models.mlp_autoencoder([6, 4, 2], activation="tanh",

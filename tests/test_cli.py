@@ -237,3 +237,79 @@ def test_graph_writes_a_picture(tmp_path):
                  "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "pic.dot").read_text().startswith(("digraph", "graph"))
+
+
+def _graph_source(tmp_path: Path, *args: str) -> str:
+    out = tmp_path / "_".join(a.strip("-") for a in args)
+    assert cli.main(["graph", "--format", "dot", "--out", str(out), *args]) == 0
+    return out.with_suffix(".dot").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("model", ["linear", "mlp"])
+def test_graph_draws_the_input_once_and_follows_the_seed(tmp_path, model, capsys):
+    source = _graph_source(tmp_path, "--model", model)
+    data_boxes = re.findall(r'^\s*t\d+ \[label=.*fillcolor="#eeeeee"', source, re.MULTILINE)
+    assert len(data_boxes) == 1                      # x, once: the model reads it, L uses it
+    assert source.count("<B>x</B>") + source.count(">x</TD>") == 1
+    assert _graph_source(tmp_path, "--model", model, "--seed", "0") == source
+    assert _graph_source(tmp_path, "--model", model, "--seed", "1") != source
+    assert "3 random samples" in source
+
+
+def test_demo_prints_the_first_principal_direction_its_report_describes(demo_folder):
+    out, stdout = demo_folder
+    assert "principal direction at 30°" in (out / "report.md").read_text()
+    x, y, degrees = re.search(r"first principal direction \(([-+]\S+), ([-+]\S+)\), at "
+                              r"(\S+)°", stdout).groups()
+    assert float(x) == pytest.approx(np.cos(np.pi / 6), abs=1e-3)
+    assert float(y) == pytest.approx(np.sin(np.pi / 6), abs=1e-3)
+    assert float(degrees) == pytest.approx(30.0, abs=0.1)
+
+
+def test_demo_graph_says_its_gradient_is_on_three_samples(demo_folder):
+    out, stdout = demo_folder
+    full = float(re.search(r"^\s+w1\s+(\S+)", stdout, re.M).group(1))
+    report = (out / "report.md").read_text()
+    note = re.search(r"first 3 of the 200 samples: ∂L/∂w1 = (\S+) here, (\S+) on all 200",
+                     report)
+    assert note is not None
+    assert float(note.group(2)) == pytest.approx(full, abs=1e-6)
+    assert float(note.group(1)) != pytest.approx(full, abs=1e-3)
+    picture = next(out.glob("graph_dL_dw1.*")).read_text()
+    assert "first 3 of the 200 samples" in picture
+
+
+def test_train_plots_training_loss_against_pca_on_the_same_rows(tmp_path, monkeypatch):
+    X = np.random.default_rng(0).normal(size=(50, 3)) * np.array([3.0, 1.0, 0.3])
+    np.save(tmp_path / "d.npy", X)
+    figures: list = []
+    make = cli._loss_figure
+
+    def keep(*args, **kwargs):
+        figures.append(make(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(cli, "_loss_figure", keep)
+    out = tmp_path / "o"
+    assert cli.main(["train", str(tmp_path / "d.npy"), "--code-dim", "1", "--epochs", "30",
+                     "--lr", "0.05", "--no-progress", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    train_rows, _ = cli.split_rows(50, 0.2, 0)
+    centred = X[train_rows] - X[train_rows].mean(axis=0)
+    eckart_young = np.linalg.svd(centred, compute_uv=False)[1:] ** 2 / len(train_rows)
+    assert metrics["pca_train_loss"] == pytest.approx(eckart_young.sum(), rel=1e-9)
+    lines = {line.get_label(): line for line in figures[0].axes[0].get_lines()}
+    assert set(lines) == {"model, training", "PCA, training", "model, validation",
+                          "PCA, validation"}
+    assert lines["PCA, training"].get_ydata()[0] == pytest.approx(metrics["pca_train_loss"])
+    assert lines["model, validation"].get_ydata()[0] == pytest.approx(metrics["val_loss"])
+    assert lines["PCA, validation"].get_ydata()[0] == pytest.approx(metrics["pca_val_loss"])
+
+
+def test_demo_writes_the_backward_pass_step_by_step(demo_folder):
+    out, _ = demo_folder
+    page = (out / "backward_steps.html").read_text(encoding="utf-8")
+    assert 'id="step-slider"' in page and "∂L/∂w1" in page
+    assert "backward_steps.html" in (out / "report.md").read_text()
+    if HAS_DOT:
+        assert len(list((out / "backward_steps_frames").glob("step_*.svg"))) > 20

@@ -97,6 +97,8 @@ def test_key_outputs_exist(executed: Any) -> None:
     assert "Eckart–Young bound" in text
     assert "principal angles between W_d" in text
     assert "frames written to" in text
+    pages = [out.data["text/html"] for out in outputs if "text/html" in out.get("data", {})]
+    assert any("step-slider" in page and "∂L/∂w1" in page for page in pages)  # backward steps
     pngs = [base64.b64decode(out.data["image/png"]) for out in outputs
             if "image/png" in out.get("data", {})]
     assert len(pngs) >= 2 and all(png.startswith(PNG_MAGIC) for png in pngs)

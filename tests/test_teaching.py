@@ -8,6 +8,7 @@ check of the paper's network is compared with a deliberately broken op.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -394,3 +395,51 @@ def test_the_examples_in_docs_teaching_run(tmp_path, monkeypatch, capsys):
         exec(compile(block, "docs/teaching.md", "exec"), namespace)
     assert {"training.html", "live.html", "mlp.html"} <= {p.name for p in tmp_path.iterdir()}
     assert "frames; open file://" in capsys.readouterr().out
+
+
+def test_every_frame_labels_the_same_two_losses(tmp_path):
+    # The first frame (before training) used to show the sample's loss where later frames
+    # show the full data's: now every frame shows both, under the same names.
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    model = models.PaperAutoencoder(seed=0)
+    live = teaching.LiveSnapshots(every=2, sample=X[:3], render_svg=False,
+                                  draw_network=False)
+    live.capture(model, data=X)
+    full_before = model.loss(X).item()
+    models.fit(model, X, epochs=2, lr=0.01, callbacks=[live], progress=False)
+    first, later = live.snapshots
+    assert first.loss == pytest.approx(full_before, rel=1e-12)
+    assert first.sample_loss == pytest.approx(models.PaperAutoencoder(seed=0).loss(X[:3]).item())
+    page = teaching.write_html(live, tmp_path / "p.html", render_svg=False)
+    labels = re.findall(r'"label": "([^"]*)"', page.read_text(encoding="utf-8"))
+    pattern = r"frame \d of 2 · (before training|epoch 2) · loss (\S+) · on the sample (\S+)"
+    found = [re.fullmatch(pattern, label) for label in labels]
+    assert all(found), labels
+    assert float(found[0].group(2)) == pytest.approx(full_before, rel=1e-5)
+    assert float(found[1].group(2)) == pytest.approx(later.loss, rel=1e-5)
+    unmeasured = teaching.LiveSnapshots(every=1, sample=X[:3], render_svg=False,
+                                        draw_network=False)
+    unmeasured.capture(models.PaperAutoencoder(seed=0))
+    assert teaching._frame_label(1, 1, unmeasured.snapshots[0]).split(" · ")[2] == "loss –"
+
+
+def test_the_loss_plot_is_drawn_by_matplotlib_with_a_marker_on_each_frame(page, run):
+    live, _, _ = run
+    text = page.read_text(encoding="utf-8")
+    curve = text[text.index('<svg id="loss-curve"'):]
+    curve = curve[:curve.index("</svg>") + 6]
+    assert "matplotlib" in curve.lower() or "figure_1" in curve   # matplotlib's own ids
+    assert 'id="loss-marker"' in curve and 'id="loss-marker-line"' in curve
+    frames = json.loads(re.search(r'id="frames-data">(.*?)</script>', text,
+                                  re.DOTALL).group(1).replace("<\\/", "</"))
+    xs = [frame["x"] for frame in frames]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)      # later epochs further right
+    ys = [frame["y"] for frame in frames if frame["y"] is not None]
+    losses = [s.loss for s in live.snapshots if s.loss is not None]
+    # SVG y grows downwards: a lower loss sits lower on the page (a larger y).
+    assert np.argsort(ys).tolist() == np.argsort(-np.array(losses)).tolist()
+
+
+def test_the_graph_says_it_is_drawn_on_the_sample_only(run):
+    live, _, _ = run
+    assert f"on the {live.sample.shape[0]} sample rows only" in live.snapshots[0].graph.source

@@ -17,6 +17,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .autograd.convolution import (
+    avg_pool2d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+    upsample,
+)
 from .autograd.engine import backward, detect_anomaly, grad, topological_order
 from .autograd.factories import (
     arange,
@@ -46,6 +53,7 @@ __all__ = [
     "cat", "concatenate", "stack", "split", "where", "maximum", "minimum",
     "zeros", "ones", "full", "arange", "eye", "rand", "randn", "zeros_like", "ones_like",
     "full_like", "rand_like", "randn_like", "manual_seed",
+    "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "upsample",
 ]
 
 # Submodules load on first use: name -> where it lives. The layers (docs/architecture.md):

@@ -132,7 +132,7 @@ def _render(graph: Any, path: Path, fmt: str, missing: list[str]) -> Path:
 # --- demo: the paper, end to end ---------------------------------------------------------
 
 def _demo(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from tinygrad_ae import data, models, optim, viz
     from tinygrad_ae.studies import convergence
@@ -148,6 +148,8 @@ def _demo(args: argparse.Namespace) -> int:
     X = data.correlated_2d(200, variance_ratio=4.0, angle=np.pi / 6, seed=rng_seed, exact=True)
     lam, U = np.linalg.eigh(np.cov(X.T, bias=True))
     u1 = U[:, np.argmax(lam)]
+    # An eigenvector's sign is arbitrary: print the one the data was made with (at 30°).
+    u1 = u1 if u1[np.argmax(np.abs(u1))] > 0 else -u1
     bound = pca.min_reconstruction_loss(X, 1)
     model = models.PaperAutoencoder(seed=rng_seed)
     print("tinygrad-ae demo: the paper's 2-1-2 linear autoencoder")
@@ -155,7 +157,7 @@ def _demo(args: argparse.Namespace) -> int:
           "L = (1/N) Σ_i ‖x_i − x̂_i‖²")
     print(f"  data: N = {len(X)} points, covariance eigenvalues {sorted(lam)[::-1][0]:.3f} "
           f"and {sorted(lam)[0]:.3f}, first principal direction "
-          f"({u1[0]:+.3f}, {u1[1]:+.3f})")
+          f"({u1[0]:+.3f}, {u1[1]:+.3f}), at {np.degrees(np.arctan2(u1[1], u1[0])):.1f}°")
 
     # 1. Gradients: the engine, the correct closed form, and the paper's printed formulas.
     loss = model.loss(X)
@@ -229,11 +231,19 @@ def _demo(args: argparse.Namespace) -> int:
     with _atomic_folder(out) as folder:
         # Drawn at the initial parameters, where the gradient table above was computed.
         root = models.PaperAutoencoder(**initial).loss(small)
+        small_w1 = float(viz.chain_rule(root, "w1").value)
+        full_w1 = next(engine for name, engine, _, _ in rows if name == "w1")
+        sample_note = (f"values and gradients on the first {len(small)} of the {len(X)} "
+                       f"samples: ∂L/∂w1 = {small_w1:.6f} here, {full_w1:.6f} on all "
+                       f"{len(X)} (the table)")
         files = {
-            "graph": _render(viz.draw_graph(root, highlight="w1"),
+            "graph": _render(viz.draw_graph(root, highlight="w1", caption=sample_note),
                              folder / "graph_dL_dw1", "svg", missing),
             "network": _render(viz.draw_network(model), folder / "network", "svg", missing),
         }
+        viz.backward_steps(root, folder / "backward_steps.html",
+                           title="The paper's network: the backward pass, step by step "
+                                 f"(first {len(small)} samples)")
         chain = viz.chain_rule(models.PaperAutoencoder(**initial).loss(X), "w1")
         (folder / "chain_rule_w1.txt").write_text(str(chain) + "\n", encoding="utf-8")
         files["plot"] = _convergence_plot(folder / "convergence.png", losses, angles, bound,
@@ -278,11 +288,14 @@ def _demo(args: argparse.Namespace) -> int:
 
             ## Pictures
 
-            - [computational graph on 3 samples, ∂L/∂w1 paths highlighted]({files['graph'].name})
+            - [computational graph, ∂L/∂w1 paths highlighted]({files['graph'].name}):
+              {{sample_note}}
             - [network diagram]({files['network'].name})
+            - [the backward pass, step by step](backward_steps.html) (← → keys; one SVG per
+              step in backward_steps_frames/)
             - [chain rule as text](chain_rule_w1.txt)
             """).replace("{table}", table).replace("{chain}", str(chain)).replace(
-                "{loss_pred}", str(prediction.loss_steps))
+                "{loss_pred}", str(prediction.loss_steps)).replace("{sample_note}", sample_note)
         (folder / "report.md").write_text(report, encoding="utf-8")
         names = sorted(p.name for p in folder.iterdir())
     if missing:
@@ -437,16 +450,19 @@ def _train(args: argparse.Namespace) -> int:
     reference = pca.PCA(args.code_dim).fit(X_train)
     pca_val = float(np.mean(np.sum((X_val - reference.inverse_transform(
         reference.transform(X_val))) ** 2, axis=1)))
+    pca_train = float(np.mean(np.sum((X_train - reference.inverse_transform(
+        reference.transform(X_train))) ** 2, axis=1)))
     metrics = {"data": str(path), "n_samples": int(n), "n_train": len(train_rows),
                "n_val": len(val_rows), "model": spec, "epochs": history.epochs_run,
                "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
                "val_fraction": args.val_fraction, "loss": "paper: (1/N) Σ_i ‖x_i − x̂_i‖²",
                "train_loss": train_loss, "val_loss": val_loss, "pca_val_loss": pca_val,
+               "pca_train_loss": pca_train,
                "loss_history": history["loss"]}
     with _atomic_folder(out) as folder:
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n",
                                              encoding="utf-8")
-        _loss_plot(folder / "loss.png", history["loss"], pca_val)
+        _loss_plot(folder / "loss.png", history["loss"], pca_train, val_loss, pca_val)
     if save is not None:
         model.save(save)
         write_atomically(save.with_suffix(".json"), json.dumps(
@@ -481,54 +497,56 @@ def load_trained(path: str | Path) -> Any:
     return model
 
 
-def _loss_plot(path: Path, losses: list[float], pca_val: float) -> None:
-    import matplotlib
+def _loss_figure(losses: list[float], pca_train: float, val_loss: float,
+                 pca_val: float) -> Any:
+    """The training loss per epoch beside PCA's loss on the same training rows (the
+    Eckart–Young floor a linear model can reach), and the two validation losses as
+    points at the last epoch: like is compared with like."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axis = plt.subplots(figsize=(6, 3.6))
-    axis.semilogy(np.arange(1, len(losses) + 1), losses, label="training loss")
-    axis.axhline(pca_val, color="grey", linestyle="--", label="PCA, validation")
+    figure = Figure(figsize=(6, 3.6), dpi=110, layout="constrained")
+    axis = figure.subplots()
+    epochs = np.arange(1, len(losses) + 1)
+    axis.semilogy(epochs, losses, color="tab:blue", label="model, training")
+    axis.axhline(pca_train, color="tab:blue", linestyle="--", linewidth=1,
+                 label="PCA, training")
+    axis.plot([epochs[-1]], [val_loss], "o", color="tab:orange", label="model, validation")
+    axis.plot([epochs[-1]], [pca_val], "x", color="tab:orange", markersize=8,
+              label="PCA, validation")
     axis.set_xlabel("epoch")
     axis.set_ylabel("(1/N) Σ ‖x − x̂‖²")
-    axis.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    axis.legend(fontsize=8)
+    return figure
+
+
+def _loss_plot(path: Path, losses: list[float], pca_train: float, val_loss: float,
+               pca_val: float) -> None:
+    _loss_figure(losses, pca_train, val_loss, pca_val).savefig(path)
 
 
 # --- graph ---------------------------------------------------------------------------------
 
 def _graph(args: argparse.Namespace) -> int:
     from tinygrad_ae import data, models, viz
+    from tinygrad_ae.autograd.tensor import Tensor
+    from tinygrad_ae.nn import mse_loss
 
     choice = args.model
     if choice == "paper":
         model: Any = models.PaperAutoencoder(seed=args.seed)
-        sample = data.correlated_2d(3, seed=args.seed)
-        root = model.loss(sample)
-    elif choice == "linear":
-        model = models.LinearAutoencoder(4, 2, rng=args.seed)
-        sample = np.random.default_rng(args.seed).standard_normal((3, 4))
-        from tinygrad_ae.nn import mse_loss
-
-        root = mse_loss(model(sample), sample)
-        root.name = "L"
-    elif choice == "mlp":
-        model = models.mlp_autoencoder([6, 4, 2])
-        sample = np.random.default_rng(args.seed).standard_normal((3, 6))
-        from tinygrad_ae.nn import mse_loss
-
-        root = mse_loss(model(sample), sample)
-        root.name = "L"
+        root = model.loss(data.correlated_2d(3, seed=args.seed))
     else:
-        model = load_trained(choice)
-        features = model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder") else 2
-        sample = np.random.default_rng(args.seed).standard_normal((3, features))
-        from tinygrad_ae.nn import mse_loss
-
-        root = mse_loss(model(sample), sample)
+        if choice == "linear":
+            model = models.LinearAutoencoder(4, 2, rng=args.seed)
+        elif choice == "mlp":
+            model = models.mlp_autoencoder([6, 4, 2], rng=args.seed)
+        else:
+            model = load_trained(choice)
+        features = (model.encoder.parameters()[0].shape[1] if hasattr(model, "encoder")
+                    else 2)
+        # One input tensor, named: the model reads it and the loss compares with it.
+        x = Tensor(np.random.default_rng(args.seed).standard_normal((3, features)), name="x")
+        root = mse_loss(model(x), x)
         root.name = "L"
     if args.kind == "network":
         try:
@@ -542,7 +560,8 @@ def _graph(args: argparse.Namespace) -> int:
             if highlight not in names:
                 raise UsageError(f"--highlight {highlight!r} is not a tensor of this graph; "
                                  f"choose one of {', '.join(sorted(n for n in names if n))}")
-        picture = viz.draw_graph(root, highlight=highlight)
+        picture = viz.draw_graph(root, highlight=highlight, names=model,
+                                 caption="values and gradients on 3 random samples")
     out = Path(args.out) if args.out else Path(f"{args.kind}_{Path(choice).stem}")
     _check_writable_file(out, "--out")
     missing: list[str] = []

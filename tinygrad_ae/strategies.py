@@ -29,6 +29,7 @@ from tinygrad_ae.autograd.tensor import Tensor
 __all__ = [
     "elements", "arrays", "shapes", "broadcastable_shapes", "tensors", "op_inputs",
     "spectra", "data_with_spectrum", "linear_ae_params", "paper_params",
+    "convolution_settings",
 ]
 
 MAX_DIMS = 3
@@ -210,6 +211,8 @@ def op_inputs(draw: Any, op: _ops.Op, dtype: Any = np.float64) -> tuple[list[Ten
     if kind == "cast":
         # float64 → float64: a cast to float32 would make central differences meaningless.
         return [tensor(draw(shapes()), op.domain[0])], {"dtype": np.dtype(dtype)}
+    if kind in ("conv", "conv_transpose", "conv_weight", "pool"):
+        return draw(_convolution_inputs(op, kind, tensor))
     raise NotImplementedError(f"op_inputs: no strategy for ops of kind {kind!r} "
                               f"(op {op.name!r}); add a case in tinygrad_ae/strategies.py")
 
@@ -242,6 +245,73 @@ def _unique(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(_unique(part) for part in index)
     return index
+
+
+@st.composite
+def convolution_settings(draw: Any, max_groups: int = 2, max_side: int = 5) -> dict[str, Any]:
+    """One small convolution problem, as PyTorch would accept it: ``n_samples``,
+    ``in_channels``, ``out_channels``, ``groups``, ``kernel_size``, ``stride``, ``padding``,
+    ``dilation`` (pairs) and an input ``size`` (H, W) large enough for the kernel.
+
+    >>> from hypothesis import given
+    >>> @given(convolution_settings())
+    ... def test_fits(s):
+    ...     span = s["dilation"][0] * (s["kernel_size"][0] - 1) + 1
+    ...     assert s["size"][0] + 2 * s["padding"][0] >= span
+    >>> test_fits()
+    """
+    groups = draw(st.integers(1, max_groups))
+    pair = st.tuples
+    kernel = draw(pair(st.integers(1, 3), st.integers(1, 3)))
+    stride = draw(pair(st.integers(1, 3), st.integers(1, 3)))
+    dilation = draw(pair(st.integers(1, 2), st.integers(1, 2)))
+    padding = draw(pair(st.integers(0, kernel[0] // 2 + 1), st.integers(0, kernel[1] // 2 + 1)))
+    size = tuple(
+        draw(st.integers(max(1, dilation[a] * (kernel[a] - 1) + 1 - 2 * padding[a]),
+                         max_side + dilation[a] * (kernel[a] - 1)))
+        for a in (0, 1)
+    )
+    return {"n_samples": draw(st.integers(1, 2)),
+            "in_channels": groups * draw(st.integers(1, 2)),
+            "out_channels": groups * draw(st.integers(1, 2)), "groups": groups,
+            "kernel_size": kernel, "stride": stride, "padding": padding,
+            "dilation": dilation, "size": size}
+
+
+@st.composite
+def _convolution_inputs(draw: Any, op: _ops.Op, kind: str, tensor: Any) -> Any:
+    """Inputs of the convolution ops (see :mod:`tinygrad_ae.autograd.ops.convolution`)."""
+    from tinygrad_ae.autograd.ops.convolution import conv_output_size
+
+    s = draw(convolution_settings())
+    (kh, kw), stride, padding, dilation = (s["kernel_size"], s["stride"], s["padding"],
+                                           s["dilation"])
+    n, c_in, c_out, groups = s["n_samples"], s["in_channels"], s["out_channels"], s["groups"]
+    h, w = s["size"]
+    out_hw = tuple(conv_output_size(s["size"][a], s["kernel_size"][a], stride[a], padding[a],
+                                    dilation[a]) for a in (0, 1))
+    conv = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    if kind == "pool":
+        # Distinct values (no ties) are drawn from a finite grid: keep the input small, and
+        # every window overlapping the input (PyTorch allows padding ≤ kernel / 2).
+        padding = (min(padding[0], kh // 2), min(padding[1], kw // 2))
+        h, w = (draw(st.integers(dilation[a] * (s["kernel_size"][a] - 1) + 1,
+                                 dilation[a] * (s["kernel_size"][a] - 1) + 3)) for a in (0, 1))
+        return ([tensor((1, min(c_in, 2), h, w), op.domain[0])],
+                {"kernel_size": (kh, kw), "stride": stride, "padding": padding,
+                 "dilation": dilation})
+    weight_shape = (c_out, c_in // groups, kh, kw)
+    if kind == "conv":
+        return [tensor((n, c_in, h, w), op.domain[0]), tensor(weight_shape, op.domain[1])], conv
+    if kind == "conv_weight":
+        return ([tensor((n, c_in, h, w), op.domain[0]),
+                 tensor((n, c_out, *out_hw), op.domain[1])],
+                {**conv, "kernel_size": (kh, kw)})
+    # The transposed convolution maps (N, C_out, H_out, W_out) back to (N, C_in, H, W).
+    extra = tuple(s["size"][a] - ((out_hw[a] - 1) * stride[a] - 2 * padding[a]
+                                  + dilation[a] * (s["kernel_size"][a] - 1) + 1) for a in (0, 1))
+    return ([tensor((n, c_out, *out_hw), op.domain[0]), tensor(weight_shape, op.domain[1])],
+            {**conv, "output_padding": extra})
 
 
 @st.composite

@@ -46,7 +46,7 @@ import numpy as np
 
 from tinygrad_ae import viz
 from tinygrad_ae._files import write_atomically
-from tinygrad_ae.autograd.tensor import ArrayLike, Tensor, enable_grad
+from tinygrad_ae.autograd.tensor import ArrayLike, Tensor, enable_grad, no_grad
 from tinygrad_ae.models import PaperAutoencoder
 from tinygrad_ae.nn import Module, mse_loss
 
@@ -169,7 +169,7 @@ class LiveSnapshots:
     >>> X = data.correlated_2d(40, seed=1)
     >>> model = models.PaperAutoencoder(seed=1)
     >>> live = LiveSnapshots(every=2, sample=X[:2], render_svg=False)
-    >>> live.capture(model)                       # epoch 0: before training
+    >>> live.capture(model, data=X)               # epoch 0: before training, on all of X
     >>> _ = models.fit(model, X, epochs=5, lr=0.05, callbacks=[live], progress=False)
     >>> [s.epoch for s in live.snapshots], len(live.losses)
     ([0, 2, 4], 5)
@@ -225,9 +225,20 @@ class LiveSnapshots:
         if epoch % self.every == 0:
             self.capture(model, epoch, loss)
 
-    def capture(self, model: Module, epoch: int = 0, loss: float | None = None) -> None:
+    def capture(self, model: Module, epoch: int = 0, loss: float | None = None, *,
+                data: ArrayLike | None = None) -> None:
         """Draw ``model`` now and append a :class:`Snapshot` (epoch 0 by default: call it
-        before ``fit`` to keep the starting point)."""
+        before ``fit`` to keep the starting point).
+
+        ``loss`` is the training loss to show for this frame; without it, pass the
+        training ``data`` and it is computed here, on all of it, as ``fit`` does for
+        later frames (so the first frame is not the sample's loss under another name).
+        """
+        if loss is None and data is not None:
+            with no_grad():
+                full = self.loss_fn(model, Tensor(np.asarray(
+                    data.data if isinstance(data, Tensor) else data), name="x"))
+            loss = float(full.item())
         x = Tensor(self.sample, name="x")
         with enable_grad():
             root = self.loss_fn(model, x)
@@ -236,7 +247,11 @@ class LiveSnapshots:
                                  f"got {getattr(root, 'shape', type(root).__name__)}")
             graph = None
             if self.draw_graph:
-                options = {"names": model, **self.graph_options}
+                rows = self.sample.shape[0]
+                options = {"names": model,
+                           "caption": f"values and gradients on the {rows} sample "
+                                      f"row{'s' if rows != 1 else ''} only",
+                           **self.graph_options}
                 graph = self._picture(viz.draw_graph(root, **options))
         network = None
         if self.draw_network:
@@ -284,136 +299,92 @@ def _format_loss(value: float | None) -> str:
     return f"{value:.6g}"
 
 
-def _nice_step(span: float, count: int) -> float:
-    raw = span / max(count, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def _linear_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    step = _nice_step(high - low, count)
-    first = math.ceil(low / step - 1e-9) * step
-    ticks = []
-    value = first
-    while value <= high + 1e-9 * step:
-        ticks.append(0.0 if abs(value) < 1e-12 * step else value)
-        value += step
-    return ticks
-
-
-def _log_ticks(low: float, high: float) -> list[float]:
-    ticks = [10.0 ** e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-             if low <= 10.0 ** e <= high]
-    if len(ticks) < 2:   # less than a decade: 1, 2, 5 steps
-        ticks = [m * 10.0 ** e
-                 for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
-                 for m in (1, 2, 5) if low <= m * 10.0 ** e <= high]
-    return ticks
-
-
-def _tick_text(value: float) -> str:
-    return f"{value:.3g}"
-
-
-# The loss panel's geometry in SVG user units.
-_CURVE_WIDTH, _CURVE_HEIGHT = 560.0, 300.0
-_LEFT, _RIGHT, _TOP, _BOTTOM = 62.0, 16.0, 14.0, 42.0
-
-
 def _loss_curve(
     losses: Sequence[float | None], frames: Sequence[Snapshot], bound: float | None,
     bound_label: str, log_scale: bool | None,
 ) -> tuple[str, list[dict[str, float | None]]]:
-    """The loss per epoch as an inline SVG, and where the marker goes for each frame."""
+    """The loss per epoch drawn by matplotlib as an inline SVG, and where the page's
+    marker goes for each frame (in the SVG's own coordinates)."""
+    import io
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
     points = [(e, float(v)) for e, v in enumerate(losses, start=1)
               if v is not None and math.isfinite(v)]
     points += [(s.epoch, s.loss) for s in frames
                if s.loss is not None and math.isfinite(s.loss) and s.epoch > len(losses)]
     points.sort()
     values = [v for _, v in points] + ([bound] if bound is not None else [])
-    epochs = [e for e, _ in points] + [s.epoch for s in frames]
-    x_low = min(epochs + [0]) if any(s.epoch == 0 for s in frames) else min(epochs + [1])
-    x_high = max(epochs + [x_low + 1])
-    if values:
-        y_low, y_high = min(values), max(values)
-    else:
-        y_low, y_high = 0.0, 1.0
-    positive = bool(values) and y_low > 0
-    log = (positive and y_high / y_low > 50) if log_scale is None else (log_scale and positive)
-    if log:
-        y_low, y_high = y_low / 1.3, y_high * 1.3
-        transform: Callable[[float], float] = math.log10
-    else:
-        pad = 0.05 * (y_high - y_low) or 0.5 * abs(y_high) or 1.0
-        y_low, y_high = (0.0 if y_low >= 0 and y_low < 0.3 * y_high else y_low - pad), \
-            y_high + pad
-        transform = float
-    plot_w = _CURVE_WIDTH - _LEFT - _RIGHT
-    plot_h = _CURVE_HEIGHT - _TOP - _BOTTOM
-    t_low, t_high = transform(y_low), transform(y_high)
-
-    def sx(epoch: float) -> float:
-        return _LEFT + (epoch - x_low) / (x_high - x_low) * plot_w
-
-    def sy(value: float) -> float:
-        return _TOP + (t_high - transform(value)) / (t_high - t_low) * plot_h
-
-    parts = [
-        f'<svg id="loss-curve" viewBox="0 0 {_CURVE_WIDTH:g} {_CURVE_HEIGHT:g}" '
-        f'role="img" aria-label="training loss per epoch">',
-        f'<rect x="{_LEFT}" y="{_TOP}" width="{plot_w:g}" height="{plot_h:g}" '
-        f'class="plot-area"/>',
-    ]
-    y_ticks = _log_ticks(y_low, y_high) if log else _linear_ticks(y_low, y_high)
-    for tick in y_ticks:
-        y = sy(tick)
-        parts.append(f'<line x1="{_LEFT}" x2="{_LEFT + plot_w:g}" y1="{y:.2f}" y2="{y:.2f}" '
-                     f'class="grid"/>')
-        parts.append(f'<text x="{_LEFT - 6}" y="{y + 4:.2f}" class="tick" '
-                     f'text-anchor="end">{_tick_text(tick)}</text>')
-    for tick in _linear_ticks(x_low, x_high):
-        if abs(tick - round(tick)) > 1e-9:
-            continue
-        x = sx(tick)
-        parts.append(f'<line x1="{x:.2f}" x2="{x:.2f}" y1="{_TOP + plot_h:g}" '
-                     f'y2="{_TOP + plot_h + 5:g}" class="axis"/>')
-        parts.append(f'<text x="{x:.2f}" y="{_TOP + plot_h + 18:g}" class="tick" '
-                     f'text-anchor="middle">{int(round(tick))}</text>')
-    parts.append(f'<text x="{_LEFT + plot_w / 2:g}" y="{_CURVE_HEIGHT - 6:g}" class="axis-label" '
-                 f'text-anchor="middle">epoch</text>')
-    parts.append(f'<text x="14" y="{_TOP + plot_h / 2:g}" class="axis-label" '
-                 f'text-anchor="middle" transform="rotate(-90 14 {_TOP + plot_h / 2:g})">'
-                 f'loss L{" (log scale)" if log else ""}</text>')
-    if bound is not None and math.isfinite(bound) and (not log or bound > 0):
-        y = sy(bound)
-        parts.append(f'<line x1="{_LEFT}" x2="{_LEFT + plot_w:g}" y1="{y:.2f}" y2="{y:.2f}" '
-                     f'class="bound"/>')
-        parts.append(f'<text x="{_LEFT + plot_w - 4:g}" y="{y - 5:.2f}" class="bound-label" '
-                     f'text-anchor="end">{html.escape(bound_label)} = '
-                     f'{_format_loss(bound)}</text>')
+    positive = bool(values) and min(values) > 0
+    log = ((positive and max(values) / min(values) > 50) if log_scale is None
+           else (log_scale and positive))
+    # 72 dpi: one display pixel is one SVG unit, so marker positions need no scaling.
+    figure = Figure(figsize=(7.0, 3.75), dpi=72, layout="constrained")
+    axis = figure.subplots()
     if points:
-        coordinates = " ".join(f"{sx(e):.2f},{sy(v):.2f}" for e, v in points)
-        parts.append(f'<polyline points="{coordinates}" class="curve"/>')
+        axis.plot([e for e, _ in points], [v for _, v in points], color="#1f77b4", lw=2,
+                  label="training loss")
+    dots = [(s.epoch, s.loss) for s in frames if s.loss is not None and math.isfinite(s.loss)
+            and (not log or s.loss > 0)]
+    if dots:
+        axis.plot([e for e, _ in dots], [v for _, v in dots], "o", color="#1f77b4", ms=4,
+                  alpha=0.55)
+    if bound is not None and math.isfinite(bound) and (not log or bound > 0):
+        axis.axhline(bound, color="#2ca02c", ls="--", lw=1.5,
+                     label=f"{bound_label} = {_format_loss(bound)}")
+    if log:
+        axis.set_yscale("log")
+    epochs = [e for e, _ in points] + [s.epoch for s in frames]
+    low = 0 if any(s.epoch == 0 for s in frames) else 1
+    axis.set_xlim(min(epochs + [low]) - 0.5, max(epochs + [low + 1]) + 0.5)
+    if not values:
+        axis.set_ylim(0.0, 1.0)
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss L" + (" (log scale)" if log else ""))
+    axis.grid(True, alpha=0.3)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(loc="upper right", fontsize=10)
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tinygrad_ae"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    height = figure.bbox.height
+    (y_top, y_bottom) = sorted(height - y for y in (axis.bbox.y0, axis.bbox.y1))
+
+    def place(epoch: float, value: float | None) -> tuple[float, float | None]:
+        x_display = float(axis.transData.transform((epoch, 1.0 if log else 0.0))[0])
+        if value is None or not math.isfinite(value) or (log and value <= 0):
+            return x_display, None
+        return x_display, float(height - axis.transData.transform((epoch, value))[1])
+
     markers: list[dict[str, float | None]] = []
     for s in frames:
-        y_value = (sy(s.loss) if s.loss is not None and math.isfinite(s.loss)
-                   and (not log or s.loss > 0) else None)
-        markers.append({"x": round(sx(s.epoch), 2),
-                        "y": None if y_value is None else round(y_value, 2)})
-        if y_value is not None:
-            parts.append(f'<circle cx="{sx(s.epoch):.2f}" cy="{y_value:.2f}" r="2.5" '
-                         f'class="frame-dot"/>')
-    first = markers[0] if markers else {"x": _LEFT, "y": None}
+        x, y = place(s.epoch, s.loss)
+        markers.append({"x": round(x, 2), "y": None if y is None else round(y, 2)})
+    svg = buffer.getvalue()
+    svg = svg[svg.find("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
+    # Every point lies inside the axes' limits, so the clip paths (referenced by url(#…),
+    # which the page promises never to contain) can go.
+    svg = re.sub(r'\s*clip-path="url\(#[^)]*\)"', "", svg)
+    svg = re.sub(r"<clipPath\b.*?</clipPath>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r'<svg\b[^>]*?(viewBox="[^"]*")[^>]*>',
+                 r'<svg id="loss-curve" \1 role="img" aria-label="training loss per epoch">',
+                 svg, count=1)
+    first = markers[0] if markers else {"x": 0.0, "y": None}
     hidden = "" if first["y"] is not None else ' visibility="hidden"'
-    parts.append(f'<line id="loss-marker-line" x1="{first["x"]}" x2="{first["x"]}" '
-                 f'y1="{_TOP}" y2="{_TOP + plot_h:g}" class="marker-line"/>')
-    parts.append(f'<circle id="loss-marker" cx="{first["x"]}" cy="{first["y"] or _TOP}" r="6" '
-                 f'class="marker"{hidden}/>')
-    parts.append("</svg>")
-    return "\n".join(parts), markers
+    overlay = (f'<line id="loss-marker-line" x1="{first["x"]}" x2="{first["x"]}" '
+               f'y1="{y_top:.2f}" y2="{y_bottom:.2f}" class="marker-line"/>'
+               f'<circle id="loss-marker" cx="{first["x"]}" cy="{first["y"] or y_top}" r="6" '
+               f'class="marker"{hidden}/>')
+    svg = svg.rstrip()
+    svg = svg[: svg.rfind("</svg>")] + overlay + "</svg>"
+    return svg, markers
 
 
 _CSS = """
@@ -440,19 +411,10 @@ button:hover { background: #e7e9ec; }
          padding: 10px 12px; min-width: 0; }
 .panel .hint { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
 #loss-curve { width: 100%; height: auto; display: block; }
-#loss-curve .plot-area { fill: #fbfbfc; stroke: var(--line); }
-#loss-curve .grid { stroke: #eaeef2; }
-#loss-curve .axis { stroke: var(--muted); }
-#loss-curve .tick { font-size: 11px; fill: var(--muted); }
-#loss-curve .axis-label { font-size: 12px; fill: var(--ink); }
-#loss-curve .curve { fill: none; stroke: #1f77b4; stroke-width: 2; }
-#loss-curve .frame-dot { fill: #1f77b4; opacity: 0.55; }
-#loss-curve .bound { stroke: #2ca02c; stroke-dasharray: 6 4; stroke-width: 1.5; }
-#loss-curve .bound-label { font-size: 11px; fill: #2ca02c; }
 #loss-curve .marker-line { stroke: var(--accent); stroke-width: 1.5; stroke-dasharray: 3 3; }
 #loss-curve .marker { fill: var(--accent); stroke: white; stroke-width: 2; }
 #network-view svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-#graph-view { overflow: auto; max-height: 78vh; border-top: 1px solid var(--line);
+#graph-view { overflow: auto; border-top: 1px solid var(--line);
               padding-top: 6px; }
 #graph-view svg { display: block; max-width: none; }
 .panel-head { display: flex; align-items: baseline; gap: 16px; flex-wrap: wrap; }
@@ -579,10 +541,11 @@ _SCRIPT = """
 
 
 def _frame_label(n: int, count: int, snapshot: Snapshot) -> str:
+    """The same two numbers on every frame: the training loss (on all the data; "–"
+    when it was not measured) and the loss on the sample the graph is drawn on."""
     when = "before training" if snapshot.epoch == 0 else f"epoch {snapshot.epoch}"
-    loss = _format_loss(snapshot.loss if snapshot.loss is not None else snapshot.sample_loss)
-    which = "loss" if snapshot.loss is not None else "loss on the sample"
-    return f"frame {n} of {count} · {when} · {which} {loss}"
+    return (f"frame {n} of {count} · {when} · loss {_format_loss(snapshot.loss)} · "
+            f"on the sample {_format_loss(snapshot.sample_loss)}")
 
 
 def _json_for_script(value: Any) -> str:
@@ -693,13 +656,13 @@ def write_html(
         '<section class="panel" id="graph-panel"><div class="panel-head">'
         "<h2>The computational graph of L on the sample</h2>"
         '<label>zoom <select id="graph-zoom"><option value="fit">fit to width</option>'
-        '<option value="0.5">50%</option><option value="0.75" selected>75%</option>'
-        '<option value="1">100%</option></select></label></div>'
+        '<option value="0.5">50%</option><option value="0.75">75%</option>'
+        '<option value="1" selected>100%</option></select></label></div>'
         '<p class="hint legend"><span style="background:#fff2cc">parameter</span>'
         '<span style="background:#eeeeee">data</span>'
         '<span style="background:#dbe9f6">the loss L</span> '
         "value = the tensor's value; grad = ∂L/∂tensor; each edge carries its local "
-        "partial derivative. Scroll inside the panel, or zoom out to see all of it.</p>"
+        "partial derivative. The graph is computed on the sample only.</p>"
         '<div id="graph-view"></div></section>'
         if has_graph else ""
     )

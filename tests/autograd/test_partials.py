@@ -43,6 +43,10 @@ NOT_EVALUABLE = {
     "astype": "a cast: the partial is 1 (a description)",
     "flip": "moves entries: the partial is 1 (a description of the reversal)",
     "pad": "moves entries: the partial is 1 (a description of the cropping)",
+    "conv2d": "a sum over windows: the partial is the weight slid over x (a description)",
+    "conv_transpose2d": "a sum over windows, the adjoint of conv2d (a description)",
+    "conv2d_weight": "conv2d's weight gradient as an op: a sum over windows (a description)",
+    "max_pool2d": "1 at each window's maximum: an indicator over windows, not entrywise",
 }
 # Cases of an evaluable op whose formula is a description, with the reason.
 NOT_EVALUABLE_CASES = {

@@ -11,6 +11,7 @@ seconds.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -306,3 +307,37 @@ def test_run_reaches_no_result_within_a_short_budget_reports_none():
     result = train_until_pca(X, 1, lr=0.1, max_steps=10, seed=0)
     assert result.steps is None and not result.converged and result.steps_run == 10
     assert math.isfinite(result.final_loss_gap) and result.final_loss_gap > LOSS_RTOL
+
+
+def test_the_learning_rate_figure_keeps_its_stability_label_on_the_axes(tmp_path,
+                                                                         monkeypatch):
+    import warnings
+
+    from matplotlib.figure import Figure
+
+    from tinygrad_ae.studies.convergence import figures, study, summarize
+
+    saved: list[Any] = []
+    original = Figure.savefig
+
+    def keep(self: Any, *args: Any, **kwargs: Any) -> Any:
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    rows = study(quick=True, seeds=1, sweeps=["lr"], progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no "constrained_layout not applied"
+        figures._plot_lr(summarize(rows), tmp_path / "convergence_lr.png")
+    lr_figure = saved[-1]
+    axis = lr_figure.axes[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(lr_figure).get_renderer()
+    lr_figure.draw(renderer)
+    box = axis.get_window_extent(renderer)
+    labels = [t for t in axis.texts if "1/(2λ₁)" in t.get_text()]
+    assert len(labels) == 1
+    label = labels[0].get_window_extent(renderer)
+    assert box.x0 <= label.x0 and label.x1 <= box.x1 + 1
+    assert box.y0 <= label.y0 and label.y1 <= box.y1

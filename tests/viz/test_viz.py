@@ -181,8 +181,12 @@ def test_nodes_are_named_by_position_and_values_summarised():
     model, loss = linear_ae_loss()
     source = viz.draw_graph(loss, names=model).source
     order = topological_order(loss)
+    constants = {i for i, t in enumerate(order)         # numbers written on their op
+                 if t.op_name is None and not t.requires_grad and t.name is None
+                 and t.size == 1}
+    assert constants
     assert set(node_attrs(source)) == (
-        {f"t{i}" for i in range(len(order))}
+        {f"t{i}" for i in range(len(order)) if i not in constants}
         | {f"op{i}" for i, t in enumerate(order) if t.op_name})
     assert "id(" not in source and str(id(loss)) not in source
     assert "encoder.weight" in source and "decoder.bias" in source
@@ -382,6 +386,26 @@ def test_chain_rule_with_vector_intermediates_sums_broadcast_axes():
         assert "broadcast axes are summed" in str(rule)
 
 
+@pytest.mark.parametrize("reduce", [
+    lambda d: (d ** 2).sum(axis=1).mean(),          # the README's loss
+    lambda d: (d ** 2).sum(axis=0).mean(),
+    lambda d: (d ** 2).mean(axis=1).sum(),
+    lambda d: d.abs().max(axis=1).mean(),
+], ids=["sum1-mean", "sum0-mean", "mean1-sum", "max1-mean"])
+def test_chain_rule_through_a_reduction_fed_one_number(reduce):
+    # mean's gradient reaches sum(axis=1) as one number for the whole vector; the sum's
+    # vjp reshapes it, so chain_rule must hand it the full shape (it used to crash).
+    model = models.LinearAutoencoder(4, 2, rng=0)
+    x = Tensor(np.random.default_rng(1).normal(size=(5, 4)), name="x")
+    x_hat = model(x)
+    loss = reduce(x - x_hat)
+    loss.name = "L"
+    for name, parameter in model.named_parameters():
+        rule = viz.chain_rule(loss, name, names=model)
+        np.testing.assert_allclose(rule.value, tg.grad(loss, parameter)[0].data,
+                                   rtol=CHAIN_RTOL, atol=1e-13)
+
+
 # --- draw_network -------------------------------------------------------------------------
 
 def test_paper_network_diagram_and_graph_name_every_parameter():
@@ -429,6 +453,17 @@ def test_network_diagram_refuses_wide_layers():
         viz.draw_network(3)
 
 
+def test_network_diagram_writes_rounding_noise_as_zero():
+    model = models.PaperAutoencoder(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=-5.621e-17,
+                                    b3=1e-3)
+    source = viz.draw_network(model).source
+    assert 'label="b2 = 0"' in source and "e-17" not in source
+    assert 'label="b3 = 0.001"' in source              # small, but not noise
+    tiny = models.mlp_autoencoder([2, 1], rng=0)
+    tiny.decoder[0].bias.data[...] = 3e-18
+    assert "e-18" not in viz.draw_network(tiny).source
+
+
 # --- render -------------------------------------------------------------------------------
 
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot program is not installed")
@@ -463,3 +498,25 @@ def test_render_rejects_unknown_formats(tmp_path):
     with pytest.raises(ValueError, match="svg, png, pdf, dot.*'gif'"):
         viz.render(viz.draw_graph(Tensor(1.0, requires_grad=True) * 2), tmp_path / "x", "gif")
     assert list(Path(tmp_path).iterdir()) == []
+
+
+# --- Jupyter ------------------------------------------------------------------------------
+
+def test_drawings_and_derivations_display_themselves_in_jupyter():
+    model, loss = paper_loss()
+    rule = viz.chain_rule(loss, "w1")
+    assert rule._repr_latex_() == f"$${rule.latex}$$"
+    walk = viz.backward_steps(loss, svg=False)
+    assert walk._repr_html_().startswith("<iframe srcdoc=")
+    if HAS_DOT:
+        bundle = viz.draw_graph(loss)._repr_mimebundle_()
+        assert "image/svg+xml" in bundle and "<svg" in bundle["image/svg+xml"]
+
+
+def test_progress_bars_pick_the_notebook_widget_in_jupyter():
+    import importlib
+
+    import tqdm.auto
+
+    for name in ("tinygrad_ae.models.fit", "tinygrad_ae.studies.convergence.sweep"):
+        assert importlib.import_module(name).tqdm is tqdm.auto.tqdm, name

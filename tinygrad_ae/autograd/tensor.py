@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from tinygrad_ae.autograd import _display
 from tinygrad_ae.autograd._state import STATE
 from tinygrad_ae.autograd.inplace import InPlaceMethods
 from tinygrad_ae.autograd.tensor_methods import TensorMethods, _pick_axis
@@ -175,6 +176,8 @@ class Tensor(TensorMethods, InPlaceMethods):
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")
         return f"Tensor({body}{', ' if extras else ''}{', '.join(extras)})"
+
+    _repr_html_ = _display.tensor_html   # Jupyter: a small table (shape, dtype, values, grad)
 
     # --- graph helpers ---------------------------------------------------------------
     def detach(self) -> Tensor:

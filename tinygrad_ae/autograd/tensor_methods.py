@@ -91,6 +91,10 @@ class TensorMethods:
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         """Entry by entry, a boolean Tensor that never requires grad (broadcast).
 
+        Hashing stays by identity, as in PyTorch: two tensors with equal values are
+        still two dict keys. So ``t in [a, b]`` (which falls back to ``==``) is not a
+        membership test for tensors; use ``any(t is u for u in ...)`` or ids.
+
         >>> Tensor([1.0, 2.0]) == Tensor([1.0, 3.0])
         Tensor([ True, False], dtype=bool)
         """

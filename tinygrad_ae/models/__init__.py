@@ -27,13 +27,27 @@ from .autoencoders import (  # noqa: F401
     PaperAutoencoder,
     mlp_autoencoder,
 )
+from .conv_autoencoder import ConvAutoencoder  # noqa: F401
 from .fit import (  # noqa: F401
     History,
     TrainingDiverged,
     fit,
 )
+from .penalties import (  # noqa: F401
+    contractive_penalty,
+    penalized_loss,
+    sparse_penalty,
+)
+from .vae import (  # noqa: F401
+    LIKELIHOODS,
+    VAE,
+    LinearVAE,
+    gaussian_kl,
+)
 
 __all__ = [
     'Autoencoder', 'LinearAutoencoder', 'mlp_autoencoder', 'ACTIVATIONS', 'PaperAutoencoder',
-    'fit', 'History', 'TrainingDiverged', 'Callback',
+    'fit', 'History', 'TrainingDiverged', 'Callback', 'VAE', 'LinearVAE', 'gaussian_kl',
+    'LIKELIHOODS', 'ConvAutoencoder', 'sparse_penalty', 'contractive_penalty',
+    'penalized_loss',
 ]

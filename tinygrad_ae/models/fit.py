@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from tinygrad_ae import data as _data
 from tinygrad_ae.autograd.tensor import Tensor, no_grad

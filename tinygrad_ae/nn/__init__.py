@@ -1,4 +1,5 @@
-"""Building blocks: Module, Linear, Sequential, activations and the reconstruction loss.
+"""Building blocks: Module, layers, activations, normalisation, dropout, initialisers and
+losses (functional forms gathered in :mod:`tinygrad_ae.nn.functional`).
 
 Layer: above the engine; imports numpy, the standard library, and ``tensor`` / ``ops`` /
 ``engine`` of ours, nothing higher (``optim`` and ``models`` build on this file).
@@ -22,16 +23,53 @@ Random initialisation draws from one module-level generator, reseeded by
 
 from __future__ import annotations
 
+from . import init  # noqa: F401
+from .activation import (  # noqa: F401
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    SiLU,
+    Softmax,
+    Softplus,
+)
+from .conv import (  # noqa: F401
+    AvgPool2d,
+    Conv2d,
+    ConvTranspose2d,
+    MaxPool2d,
+    Upsample,
+)
+from .dropout import (  # noqa: F401
+    Dropout,
+    dropout,
+)
 from .layers import (  # noqa: F401
+    Flatten,
     Identity,
     Linear,
     ReLU,
     Sequential,
     Sigmoid,
     Tanh,
+    Unflatten,
 )
 from .losses import (  # noqa: F401
+    TORCH_REDUCTIONS,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
     mse_loss,
+    nll_loss,
 )
 from .module import (  # noqa: F401
     REDUCTIONS,
@@ -43,9 +81,21 @@ from .module import (  # noqa: F401
     manual_seed,
     resolve_rng,
 )
+from .normalization import (  # noqa: F401
+    BatchNorm1d,
+    LayerNorm,
+)
 
 __all__ = [
     'Module', 'Linear', 'Sequential', 'ReLU', 'Tanh', 'Sigmoid', 'Identity', 'mse_loss',
     'REDUCTIONS', 'manual_seed', 'resolve_rng', 'RngLike', 'StateDictError', 'ModelFileError',
-    'IncompatibleKeys',
+    'IncompatibleKeys', 'Dropout', 'dropout', 'Flatten', 'Unflatten', 'BatchNorm1d',
+    'LayerNorm', 'init', 'LeakyReLU', 'ELU', 'GELU', 'Softplus', 'SiLU', 'Softmax',
+    'LogSoftmax', 'cross_entropy', 'nll_loss', 'binary_cross_entropy',
+    'binary_cross_entropy_with_logits', 'l1_loss', 'huber_loss', 'TORCH_REDUCTIONS',
+    'functional', 'MSELoss', 'L1Loss', 'HuberLoss', 'BCELoss', 'BCEWithLogitsLoss',
+    'NLLLoss', 'CrossEntropyLoss',
+    'IncompatibleKeys', 'Conv2d', 'ConvTranspose2d', 'MaxPool2d', 'AvgPool2d', 'Upsample',
 ]
+
+from . import functional  # noqa: E402, F401  (after the names it gathers)

@@ -171,3 +171,71 @@ class Sequential(Module):
         for layer in self._layers():
             x = layer(x)
         return x
+
+
+class Flatten(Module):
+    """Merge the axes ``start_dim`` … ``end_dim`` into one, as ``torch.nn.Flatten`` (by
+    default every axis but the first, the batch axis).
+
+    >>> Flatten()(Tensor(np.zeros((2, 3, 4)))).shape
+    (2, 12)
+    >>> Flatten(0, 1)(Tensor(np.zeros((2, 3, 4)))).shape
+    (6, 4)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = int(start_dim)
+        self.end_dim = int(end_dim)
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        x = _as_tensor(x)
+        if x.ndim == 0:
+            return x.reshape(1)
+        start = self.start_dim + x.ndim if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + x.ndim if self.end_dim < 0 else self.end_dim
+        if not 0 <= start <= end < x.ndim:
+            raise ValueError(f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) "
+                             f"does not fit an input with {x.ndim} axes (shape {x.shape})")
+        merged = math.prod(x.shape[start:end + 1])
+        return x.reshape(*x.shape[:start], merged, *x.shape[end + 1:])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split axis ``dim`` into ``unflattened_size``, as ``torch.nn.Unflatten`` (one entry
+    may be -1, inferred).
+
+    >>> Unflatten(1, (3, 4))(Tensor(np.zeros((2, 12)))).shape
+    (2, 3, 4)
+    >>> Unflatten(1, (5, 2))(Tensor(np.zeros((2, 12))))
+    Traceback (most recent call last):
+    ...
+    ValueError: Unflatten: axis 1 of the input has size 12, which cannot be split into (5, 2)
+    """
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...]) -> None:
+        super().__init__()
+        self.dim = int(dim)
+        self.unflattened_size = tuple(int(n) for n in unflattened_size)
+        if sum(n == -1 for n in self.unflattened_size) > 1 or any(
+                n < -1 or n == 0 for n in self.unflattened_size):
+            raise ValueError(f"Unflatten: unflattened_size must hold positive sizes and at "
+                             f"most one -1, got {unflattened_size!r}")
+
+    def forward(self, x: ArrayLike) -> Tensor:
+        x = _as_tensor(x)
+        dim = self.dim + x.ndim if self.dim < 0 else self.dim
+        if not 0 <= dim < x.ndim:
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for an input of "
+                             f"shape {x.shape}")
+        size, known = x.shape[dim], math.prod(n for n in self.unflattened_size if n != -1)
+        if (size % known if -1 in self.unflattened_size else size != known):
+            raise ValueError(f"Unflatten: axis {self.dim} of the input has size {size}, "
+                             f"which cannot be split into {self.unflattened_size}")
+        return x.reshape(*x.shape[:dim], *self.unflattened_size, *x.shape[dim + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from tinygrad_ae._files import atomic_file
 from tinygrad_ae.autograd.tensor import STATE, ArrayLike, Tensor
+from tinygrad_ae.nn import _display
 
 RngLike = int | np.random.Generator | None
 """A source of randomness: None (the module-level generator), an int seed, or a Generator."""
@@ -172,6 +173,7 @@ class Module:
     # not re-walk the whole model on every call (see __call__).
     _structure_version: int = 0
     _last_walk: tuple[int, int] = (0, -1)
+    _buffer_names: tuple[str, ...] = ()  # set by register_buffer
 
     def __init__(self) -> None:
         self.training = True
@@ -272,6 +274,67 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every sub-module, then on this module (children first, as
+        PyTorch does); return self. The usual use is initialisation.
+
+        >>> from tinygrad_ae.nn import Linear, Sequential, Tanh, init
+        >>> def reset(module):
+        ...     if isinstance(module, Linear):
+        ...         init.zeros_(module.weight)
+        >>> model = Sequential(Linear(2, 2, rng=0), Tanh()).apply(reset)
+        >>> model[0].weight.data.tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def register_buffer(self, name: str, value: ArrayLike | None) -> None:
+        """Keep ``value`` as a *buffer*: state that is saved and loaded with the
+        parameters but never trained (BatchNorm's running statistics), as in PyTorch.
+
+        The buffer is an attribute holding a Tensor that does not require grad (or None,
+        which is skipped); reassigning the attribute replaces it.
+
+        >>> m = Module()
+        >>> m.register_buffer("count", np.zeros(1))
+        >>> m.state_dict()
+        {'count': array([0.])}
+        """
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"register_buffer: the name must be an identifier, got {name!r}")
+        if vars(self).get(name) is not None and name not in self._buffer_names:
+            raise ValueError(f"register_buffer: {type(self).__name__} already has an "
+                             f"attribute {name!r}; choose another name")
+        if value is not None and not isinstance(value, Tensor):
+            value = Tensor(np.asarray(value))
+        if value is not None and value.requires_grad:
+            raise ValueError(f"register_buffer: {name!r} requires grad, so it would be a "
+                             f"parameter; pass value.detach() or a numpy array")
+        object.__setattr__(self, "_buffer_names", (*self._buffer_names, name)
+                           if name not in self._buffer_names else self._buffer_names)
+        setattr(self, name, value)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) for every buffer of this module and the modules below it,
+        in the order of :meth:`named_modules`.
+
+        >>> from tinygrad_ae.nn import BatchNorm1d, Sequential
+        >>> [name for name, _ in Sequential(BatchNorm1d(3)).named_buffers()]
+        ['0.running_mean', '0.running_var', '0.num_batches_tracked']
+        """
+        for module_name, module in self.named_modules(prefix):
+            for name in module._buffer_names:
+                value = getattr(module, name, None)
+                if isinstance(value, Tensor):
+                    yield _join(module_name, name), value
+
+    def buffers(self) -> list[Tensor]:
+        """Every buffer, in the order of :meth:`named_buffers`."""
+        return [b for _, b in self.named_buffers()]
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """(dotted name, parameter) for every parameter, depth first in attribute-assignment
         order (a sub-module's parameters come where the sub-module was assigned); a tensor
@@ -365,8 +428,9 @@ class Module:
         """``train(False)``: evaluation mode; return self."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``grad = None``, as PyTorch does).
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``grad = None``, as PyTorch does), or with
+        ``set_to_none=False`` fill the existing gradients with zeros.
 
         >>> from tinygrad_ae.nn import Linear
         >>> layer = Linear(2, 1, rng=0)
@@ -376,17 +440,25 @@ class Module:
         True
         """
         for p in self.parameters():
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = np.zeros_like(p.data)
 
     # --- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameter name → a copy of its value, in the order of :meth:`named_parameters`.
+        """Parameter name → a copy of its value, in the order of :meth:`named_parameters`,
+        then every buffer (see :meth:`register_buffer`).
 
         >>> from tinygrad_ae.nn import Linear
         >>> sorted(Linear(2, 1, rng=0).state_dict())
         ['bias', 'weight']
         """
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: p.data.copy() for name, p in self._named_state()}
+
+    def _named_state(self) -> list[tuple[str, Tensor]]:
+        """Parameters, then buffers: everything a state dict holds."""
+        return [*self.named_parameters(), *self.named_buffers()]
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
                         strict: bool = True) -> IncompatibleKeys:
@@ -417,7 +489,7 @@ class Module:
                 f"load_state_dict: expected a mapping of parameter names to arrays (such as "
                 f"model.state_dict()), got {type(state_dict).__name__}"
             )
-        params = dict(self.named_parameters())
+        params = dict(self._named_state())
         problems: list[str] = []
         missing = [key for key in params if key not in state_dict]
         unexpected = [str(key) for key in state_dict if key not in params]
@@ -548,6 +620,8 @@ class Module:
     def extra_repr(self) -> str:
         """The module's own settings, shown inside its repr (empty by default)."""
         return ""
+
+    _repr_html_ = _display.module_html   # Jupyter: the layers as a table
 
     def __repr__(self) -> str:
         extra = self.extra_repr()

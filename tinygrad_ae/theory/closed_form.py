@@ -33,6 +33,7 @@ __all__ = [
     "paper_printed_partials",
     "linear_ae_loss",
     "linear_ae_grads",
+    "contractive_penalty",
 ]
 
 FloatArray = NDArray[np.floating[Any]]
@@ -270,3 +271,41 @@ def linear_ae_grads(
         "W_d": grad_output.T @ code,
         "b_d": grad_output.sum(axis=0),
     }
+
+
+def contractive_penalty(W_e: ArrayLike, b_e: ArrayLike, X: ArrayLike,
+                        activation: str = "sigmoid") -> float:
+    """The contractive penalty (1/N) Σ_i ‖∂h_i/∂x_i‖²_F of the one-layer encoder
+    h = s(W_e x + b_e), in closed form.
+
+    Row j of the Jacobian is s'(a_j) W_j (W_j the j-th row of W_e, a = W_e x + b_e), so
+
+        ‖∂h/∂x‖²_F = Σ_j s'(a_j)² ‖W_j‖²,   s'(a) = h(1 − h) for the sigmoid,
+                                             1 − h² for tanh, and 1 for a linear encoder,
+
+    where the linear case is ‖W_e‖²_F whatever x is. W_e (k, m), b_e (k,), X (N, m).
+
+    >>> contractive_penalty([[1.0, 2.0]], [0.0], [[0.0, 0.0]])   # (¼)² · 5
+    0.3125
+    >>> contractive_penalty([[1.0, 2.0], [0.0, 3.0]], [0.0, 0.0], [[5.0, 1.0]], "linear")
+    14.0
+    """
+    weight = np.asarray(W_e, dtype=np.float64)
+    bias = np.asarray(b_e, dtype=np.float64)
+    data = _check_data(X, "contractive_penalty", weight.shape[1] if weight.ndim == 2 else None)
+    if weight.ndim != 2 or bias.shape != (weight.shape[0],):
+        raise ValueError(f"contractive_penalty: W_e must be (k, m) and b_e (k,), got "
+                         f"{weight.shape} and {bias.shape}")
+    row_norms = (weight**2).sum(axis=1)
+    if activation == "linear":
+        return float(row_norms.sum())
+    pre = data @ weight.T + bias
+    if activation == "sigmoid":
+        h = 0.5 * (1 + np.tanh(pre / 2))  # σ(a) without overflow
+        slope = h * (1 - h)
+    elif activation == "tanh":
+        slope = 1 - np.tanh(pre) ** 2
+    else:
+        raise ValueError(f"contractive_penalty: activation must be 'sigmoid', 'tanh' or "
+                         f"'linear', got {activation!r}")
+    return float(((slope**2) @ row_norms).mean())

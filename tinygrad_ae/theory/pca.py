@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "PCA",
+    "PPCA",
     "NotFittedError",
     "CovarianceSpectrum",
     "covariance_spectrum",
@@ -414,3 +415,159 @@ def principal_angles(A: ArrayLike, B: ArrayLike) -> FloatArray:
     angles = np.where(use_sine, np.arcsin(sines), np.arccos(cosines))
     # Switching formulas at 45° can swap two nearly equal neighbours by a rounding error.
     return np.sort(angles)
+
+
+# ---------------------------------------------------------------------------------------------
+# Probabilistic PCA (Tipping & Bishop 1999): the model a linear VAE converges to.
+# ---------------------------------------------------------------------------------------------
+
+
+class PPCA:
+    """Probabilistic PCA: x = W z + μ + ε with z ~ N(0, I_k), ε ~ N(0, σ² I_m), fitted by
+    Tipping & Bishop's closed-form maximum likelihood.
+
+    With λ_1 ≥ … ≥ λ_m the eigenvalues of the sample covariance and U_k the top-k
+    eigenvectors, the maximum-likelihood estimates are
+
+        σ² = (1/(m − k)) Σ_{j>k} λ_j                (the mean discarded eigenvalue)
+        W  = U_k (Λ_k − σ² I)^{1/2} R               (any rotation R; here R = I)
+
+    so the model covariance C = W Wᵀ + σ² I keeps the top-k variances exactly and spreads
+    the rest evenly. The log-likelihood of a sample is
+    log p(x) = −½ (m log 2π + log det C + (x − μ)ᵀ C⁻¹ (x − μ)), with
+    log det C = Σ_{j≤k} log λ_j + (m − k) log σ² and C⁻¹ applied in the eigenbasis.
+
+    ``ddof=1`` (the default) divides the covariance by N − 1 as scikit-learn's PCA does, so
+    ``noise_variance_`` and ``score`` equal ``sklearn.decomposition.PCA``'s (when
+    n_samples > n_features; scikit-learn averages over min(N, m) − k eigenvalues).
+    ``ddof=0`` divides by N and gives the exact maximiser of the training log-likelihood,
+    Tipping & Bishop's estimate, the one a linear VAE reaches.
+
+    Attributes (set by `fit`): ``components_`` (k, m) orthonormal rows (PCA's, same signs),
+    ``explained_variance_`` (k,), ``noise_variance_`` σ², ``W_`` (m, k), ``mean_`` (m,),
+    ``n_components_``, ``n_features_in_``.
+
+    >>> X = np.array([[2.0, 0.0, 0.5], [0.0, 1.0, -0.5], [-2.0, 0.0, 0.5], [0.0, -1.0, -0.5]])
+    >>> ppca = PPCA(n_components=1, ddof=0).fit(X)
+    >>> ppca.explained_variance_, round(ppca.noise_variance_, 12)   # λ = (2, 0.5, 0.25)
+    (array([2.]), 0.375)
+    >>> ppca.W_.T                                           # √(2 − 0.375) e1
+    array([[1.27475488, 0.        , 0.        ]])
+    >>> round(ppca.score(X), 6)
+    -3.62256
+    """
+
+    def __init__(self, n_components: int, ddof: int = 1) -> None:
+        _check_n_components(n_components, None, "PPCA", name="n_components")
+        if ddof not in (0, 1):
+            raise ValueError(f"PPCA: ddof must be 0 (maximum likelihood) or 1 (scikit-learn's "
+                             f"PCA), got {ddof!r}")
+        self.n_components = int(n_components)
+        self.ddof = ddof
+
+    def __repr__(self) -> str:
+        return f"PPCA(n_components={self.n_components!r}, ddof={self.ddof!r})"
+
+    def fit(self, X: ArrayLike, y: object = None) -> PPCA:
+        """Estimate μ, W and σ² from X (n_samples, n_features) in closed form; return self.
+
+        >>> round(PPCA(1).fit([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]).noise_variance_, 12)
+        0.333333333333
+        """
+        array = _as_finite_matrix(X, "PPCA.fit")
+        n_samples, n_features = array.shape
+        k = self.n_components
+        if k >= n_features:
+            raise ValueError(
+                f"PPCA.fit: n_components={k} must be smaller than the {n_features} features, "
+                f"so that at least one direction is left to estimate the noise variance"
+            )
+        if n_samples <= self.ddof or n_samples < 2:
+            raise ValueError(f"PPCA.fit: need at least 2 samples, got {n_samples}")
+        pca = PCA(min(n_samples, n_features)).fit(array)
+        variances = pca.singular_values_**2 / (n_samples - self.ddof)
+        noise = float(variances[k:].sum() / (n_features - k))
+        self.mean_ = pca.mean_
+        self.components_ = pca.components_[:k].copy()
+        self.explained_variance_ = variances[:k].copy()
+        self.noise_variance_ = noise
+        self.W_ = self.components_.T * np.sqrt(np.maximum(self.explained_variance_ - noise, 0))
+        self.n_components_ = k
+        self.n_features_in_ = n_features
+        return self
+
+    def _centred(self, X: ArrayLike, caller: str) -> FloatArray:
+        if not hasattr(self, "W_"):
+            raise NotFittedError(f"{caller}: this PPCA is not fitted yet; call fit(X) first")
+        array = _as_finite_matrix(X, caller)
+        if array.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"{caller}: X has {array.shape[1]} features, but this PPCA was fitted on "
+                f"{self.n_features_in_}; pass data with the same columns as in fit"
+            )
+        return array - self.mean_
+
+    def transform(self, X: ArrayLike) -> FloatArray:
+        """The posterior mean of the code, E[z | x] = M⁻¹ Wᵀ (x − μ) with M = WᵀW + σ² I,
+        shape (n_samples, n_components): what a linear VAE's encoder mean learns.
+
+        >>> PPCA(1, ddof=0).fit([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]).transform(
+        ...     [[2.0, 0.0]])
+        array([[1.22474487]])
+        """
+        centred = self._centred(X, "PPCA.transform")
+        gram = self.W_.T @ self.W_ + self.noise_variance_ * np.eye(self.n_components_)
+        return np.linalg.solve(gram, (centred @ self.W_).T).T
+
+    def fit_transform(self, X: ArrayLike, y: object = None) -> FloatArray:
+        """fit(X), then transform(X): the posterior means of X's codes."""
+        return self.fit(X).transform(X)
+
+    def inverse_transform(self, Z: ArrayLike) -> FloatArray:
+        """The model's mean for codes Z: Z Wᵀ + μ, shape (n_samples, n_features). Applied to
+        transform(X) it gives PCA's projection of X shrunk toward μ by the factor
+        (λ_j − σ²)/λ_j along component j: the posterior mean hedges toward the prior.
+
+        >>> model = PPCA(1, ddof=0).fit([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+        >>> model.inverse_transform(model.transform([[2.0, 0.0]]))   # (2 − 0.5)/2 · 2
+        array([[1.5, 0. ]])
+        """
+        if not hasattr(self, "W_"):
+            raise NotFittedError("PPCA.inverse_transform: this PPCA is not fitted yet; call "
+                                 "fit(X) first")
+        codes = _as_finite_matrix(Z, "PPCA.inverse_transform", name="Z")
+        if codes.shape[1] != self.n_components_:
+            raise ValueError(f"PPCA.inverse_transform: Z has {codes.shape[1]} columns, but this "
+                             f"PPCA has {self.n_components_} components")
+        return codes @ self.W_.T + self.mean_
+
+    def get_covariance(self) -> FloatArray:
+        """The model covariance C = W Wᵀ + σ² I, shape (n_features, n_features)."""
+        if not hasattr(self, "W_"):
+            raise NotFittedError("PPCA.get_covariance: this PPCA is not fitted yet; call fit(X) "
+                                 "first")
+        return self.W_ @ self.W_.T + self.noise_variance_ * np.eye(self.n_features_in_)
+
+    def score_samples(self, X: ArrayLike) -> FloatArray:
+        """log p(x_i) under the fitted model, for each row, shape (n_samples,).
+
+        >>> ppca = PPCA(1).fit([[0.0, 0.0], [2.0, 1.0], [4.0, 0.0], [2.0, -1.0]])
+        >>> ppca.score_samples([[1.0, 0.0]]).round(6)
+        array([-2.313059])
+        """
+        centred = self._centred(X, "PPCA.score_samples")
+        if self.noise_variance_ <= 0:
+            raise ValueError("PPCA.score_samples: the fitted noise variance is 0 (the data lie "
+                             "in a k-dimensional subspace), so the density is singular; fit "
+                             "fewer components")
+        m, k = self.n_features_in_, self.n_components_
+        codes = centred @ self.components_.T
+        residual = centred - codes @ self.components_
+        quadratic = ((codes**2) / self.explained_variance_).sum(axis=1) + (
+            residual**2).sum(axis=1) / self.noise_variance_
+        log_det = np.log(self.explained_variance_).sum() + (m - k) * np.log(self.noise_variance_)
+        return -0.5 * (m * np.log(2 * np.pi) + log_det + quadratic)
+
+    def score(self, X: ArrayLike, y: object = None) -> float:
+        """The mean log-likelihood (1/N) Σ_i log p(x_i), scikit-learn's ``score``."""
+        return float(self.score_samples(X).mean())

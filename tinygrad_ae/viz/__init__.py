@@ -1,4 +1,4 @@
-"""Pictures of the chain rule: draw_graph, draw_network, chain_rule, render.
+"""Pictures of the chain rule: draw_graph, draw_network, chain_rule, backward_steps, render.
 
 Layer: the top of the engine stack. Imports numpy, the ``graphviz`` package, and ``tensor``
 and ``engine`` of ours (each op's registry entry, from ``ops``, is reached through the tensor
@@ -15,10 +15,10 @@ needs ``dot``).
 
 Node ids are positions in :func:`tinygrad_ae.engine.topological_order`, never ``id()``:
 tensor number i is ``t<i>`` and the op that made it ``op<i>``, so one model always draws the
-same DOT text. A tensor without a ``name`` is shown by that id (``t7``), an unnamed constant
-number by its value (``3``). Every formula on an edge is the op's registered partial
-(``ops.Op.local_partial``) written in the tensors' own names: the op table is the one source
-of every formula a student sees.
+same DOT text. A tensor without a ``name`` is shown by that id (``t7``); an unnamed constant
+number is written on its op by its value (``÷ 3``). Every formula on an edge is the op's
+registered partial (``ops.Op.local_partial``) written in the tensors' own names: the op
+table is the one source of every formula a student sees.
 
 >>> from tinygrad_ae import Tensor
 >>> w = Tensor(0.5, requires_grad=True, name="w")
@@ -51,8 +51,13 @@ from .network import (  # noqa: F401
 from .render import (  # noqa: F401
     render,
 )
+from .steps import (  # noqa: F401
+    BackwardSteps,
+    Step,
+    backward_steps,
+)
 
 __all__ = [
     'draw_graph', 'draw_network', 'chain_rule', 'render', 'ChainRule', 'ChainTerm', 'Edge',
-    'GraphvizNotFound', 'FORMATS',
+    'GraphvizNotFound', 'FORMATS', 'backward_steps', 'BackwardSteps', 'Step',
 ]

@@ -269,6 +269,9 @@ def _vjp_input(t: Tensor, g: np.ndarray, k: int) -> np.ndarray | None:
     to the input's shape (the engine's own helper), from the op's vjp."""
     entry = t._op
     assert entry is not None and entry.vjp_fn is not None
+    # NOTE: the engine may carry a reduction's gradient smaller than its output (one
+    # number for a whole vector); a vjp that reshapes (sum's, max's) needs it whole.
+    g = np.broadcast_to(np.asarray(g), t.data.shape)
     args = [p.data for p in t.parents]
     params = t.params
     shape = t.data.shape
@@ -286,7 +289,9 @@ def _vjp_input(t: Tensor, g: np.ndarray, k: int) -> np.ndarray | None:
         return None
     result = np.asarray(result)
     shape = t.parents[k].data.shape
-    return result if result.shape == shape else np.asarray(_fit_to_shape(result, shape))
+    if result.shape != shape:
+        result = np.broadcast_to(np.asarray(_fit_to_shape(result, shape)), shape)
+    return result
 
 
 def _replay(index: _GraphIndex, leaves: Mapping[int, np.ndarray]) -> list[np.ndarray]:

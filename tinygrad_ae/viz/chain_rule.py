@@ -179,6 +179,10 @@ class ChainRule:
                          f"summed)")
         return "\n".join(lines)
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the derivation typeset (see :attr:`latex`)."""
+        return f"$${self.latex}$$"
+
     @property
     def latex(self) -> str:
         """The same derivation as LaTeX source (an ``aligned`` environment)."""

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import graphviz
@@ -72,7 +75,9 @@ def _html_array(a: np.ndarray, max_entries: int) -> str:
         _h(row) for row in _format_array(a, max_entries, "\n").split("\n"))
 
 
-def _op_label(t: Tensor) -> str:
+def _op_label(t: Tensor, constants: dict[int, str] | None = None) -> str:
+    """An op's symbol and name; constant inputs (``constants``: input slot → value) are
+    written on it, ``÷ 3`` or ``2 −``."""
     entry = t._op
     assert entry is not None
     params = t.params
@@ -89,6 +94,11 @@ def _op_label(t: Tensor) -> str:
         detail += f" {params['axes']}"
     elif entry.name in ("reshape", "broadcast_to"):
         detail += f" {params['shape']}"
+    for slot, text in sorted((constants or {}).items()):
+        if len(t.parents) == 2:
+            symbol = f"{text} {symbol}" if slot == 0 else f"{symbol} {text}"
+        else:
+            symbol += f" ({entry.inputs[slot]} = {text})"
     return (f'<<FONT POINT-SIZE="14">{_h(symbol)}</FONT><BR/>'
             f'<FONT POINT-SIZE="8" COLOR="{_MUTED}">{_h(detail)}</FONT>>')
 
@@ -167,6 +177,12 @@ class _ScopeTree:
                 child.emit(sub)
 
 
+_RANKDIRS = ("LR", "TB", "RL", "BT")
+MAX_ASPECT = 3.0
+"""The most elongated picture :func:`draw_graph` draws by default (long side / short side)."""
+_COLLAPSE_ABOVE = 50   # drawn nodes: more than this and too elongated, modules collapse
+
+
 def draw_graph(
     root: Tensor,
     show_values: bool = True,
@@ -174,10 +190,12 @@ def draw_graph(
     highlight: Tensor | str | None = None,
     edge_labels: bool = True,
     clusters: bool = True,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_value_entries: int = 4,
     check: bool = False,
     names: Any = None,
+    collapse: bool | Sequence[str] | None = None,
+    caption: str = "",
 ) -> graphviz.Digraph:
     """The computational graph under ``root`` as a ``graphviz.Digraph`` (pure data; see
     :func:`render` to draw it, or show it inline in Jupyter).
@@ -187,9 +205,10 @@ def draw_graph(
     ones show mean and range, and the gradient's norm. Gradients are ∂root/∂tensor from
     one reverse pass of the engine when the root is one number (no ``.grad`` is touched),
     otherwise the leaves' ``.grad``. Parameters are yellow, data grey, the root blue.
-    Ops are ellipses with their symbol. Each edge input → op carries the op's local
-    partial ∂out/∂input in the tensors' names (``∂t5/∂h = w3``), and its value when both
-    are single numbers.
+    Ops are ellipses with their symbol; a constant number (the N of a mean, the 2 of
+    ``2·x``) is written on its op (``÷ 3``), never drawn as a variable with a partial.
+    Each edge input → op carries the op's local partial ∂out/∂input in the tensors'
+    names (``∂t5/∂h = w3``), and its value when both are single numbers.
 
     ``highlight`` (a Tensor, or a name) marks in red exactly the nodes and edges on a path
     from it to the root: the terms of the chain-rule sum for ∂root/∂highlight.
@@ -199,6 +218,15 @@ def draw_graph(
     the parameter green or red with the worst relative error. ``names`` (a model, or a
     mapping name → Tensor) names tensors that have no ``name`` of their own, such as the
     weights of an ``nn.Linear``.
+
+    Readable by default: ``rankdir`` None picks left-to-right or top-to-bottom from the
+    graph's depth and breadth, whichever draws closer to a square; ``collapse`` None
+    draws each top-level module as one node (its parameters and their gradients listed)
+    when a big graph (over 50 nodes) would still be more than ``MAX_ASPECT`` (3) times
+    longer than wide; a smaller one is set in side-by-side columns instead.
+    ``collapse=True`` collapses every top-level module, ``False`` none, and a list of
+    scopes (``["encoder", "decoder.0"]``) exactly those. ``caption`` is written under
+    the picture (say there which samples the values are computed on).
 
     >>> from tinygrad_ae import Tensor
     >>> w = Tensor(3.0, requires_grad=True, name="w")
@@ -210,13 +238,18 @@ def draw_graph(
     True
     >>> dot.source == draw_graph(L, highlight="w").source     # stable ids
     True
+    >>> "∂L/∂3" in draw_graph((w * 3).mean()).source           # a constant is no variable
+    False
     """
-    if rankdir not in ("LR", "TB", "RL", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be one of 'LR', 'TB', 'RL', 'BT', "
-                         f"got {rankdir!r}")
+    if rankdir is not None and rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of 'LR', 'TB', 'RL', 'BT' or None "
+                         f"(chosen from the graph's shape), got {rankdir!r}")
     if max_value_entries < 1:
         raise ValueError(f"draw_graph: max_value_entries must be at least 1, got "
                          f"{max_value_entries}")
+    if isinstance(collapse, str):
+        raise TypeError(f"draw_graph: collapse must be True, False, None or a list of "
+                        f"scopes, got the string {collapse!r}; write [{collapse!r}]")
     index = _GraphIndex(root, names)
     order = index.order
     marked: set[int] = set()
@@ -230,24 +263,225 @@ def draw_graph(
                  f"∂{index.symbols[-1]}/∂{index.symbols[start]}")
     grads = _gradients(index) if show_grads else {}
     checks = _gradient_check(index) if check else {}
+    folded = _folded_constants(index)
+    scopes = [_scope_of(index, i) if clusters or collapse is not False else ""
+              for i in range(len(order))]
+    known_scopes = {part for s in scopes if s
+                    for part in (".".join(s.split(".")[:d]) for d in range(1, s.count(".") + 2))}
+    if isinstance(collapse, (list, tuple, set, frozenset)):
+        unknown = sorted(set(collapse) - known_scopes)
+        if unknown:
+            raise ValueError(f"draw_graph: no module scope {unknown[0]!r} in the graph; its "
+                             f"scopes are {', '.join(sorted(known_scopes)) or '(none)'}")
+    start = min(marked) if marked else -1
+
+    def build(collapsed: set[str]) -> _Drawing:
+        return _build(index, grads, checks, folded, scopes, marked, start, collapsed,
+                      show_values, edge_labels, max_value_entries, clusters)
+
+    top_level = {s.split(".")[0] for s in known_scopes}
+    if collapse is True:
+        drawing = build(top_level)
+    elif collapse is None or collapse is False:
+        drawing = build(set())
+    else:
+        drawing = build(set(collapse))
+    direction = rankdir or drawing.best_rankdir()
+    # A big graph is collapsed into its modules; a small one keeps every tensor (the
+    # paper's network must show h, x̂1, x̂2 on the paths from w1) and is set in columns.
+    if collapse is None and rankdir is None and top_level and (
+            drawing.aspect(direction) > MAX_ASPECT and len(drawing.sizes) > _COLLAPSE_ABOVE):
+        drawing = build(top_level)
+        direction = drawing.best_rankdir()
 
     graph = graphviz.Digraph(name="computational_graph")
-    graph.attr(rankdir=rankdir, fontname=_FONT, nodesep="0.25", ranksep="0.35",
+    graph.attr(rankdir=direction, fontname=_FONT, nodesep="0.25", ranksep="0.35",
                newrank="true")
-    if title:
-        graph.attr(label=title, labelloc="t", fontcolor=_HIGHLIGHT, fontsize="13")
+    label = title
+    if drawing.collapsed:
+        note = (f"modules drawn as one node: {', '.join(sorted(drawing.collapsed))} "
+                f"(draw_graph(..., collapse=False) opens them)")
+        label = f"{label}\n{note}" if label else note
+    if label:
+        graph.attr(label=label, labelloc="t", fontcolor=_HIGHLIGHT if title else _MUTED,
+                   fontsize="13")
     graph.attr("node", fontname=_FONT, fontsize="11", margin="0.08,0.04")
     graph.attr("edge", fontname=_FONT, fontsize="9", fontcolor="#333333", color="#555555",
                arrowsize="0.7")
-    tree = _ScopeTree()
+    drawing.tree.emit(graph)
+    for tail, head, attrs in drawing.edges:
+        graph.edge(tail, head, **attrs)
+    if rankdir is None and drawing.aspect(direction) > MAX_ASPECT:
+        drawing.fold(graph, direction)
+    if caption:
+        graph.node("caption", label=caption, shape="plaintext", fontsize="12",
+                   fontcolor=_MUTED)
+        graph.edge(drawing.root_id, "caption", style="invis")
+    return graph
+
+
+class _Drawing:
+    """Nodes (in their scope tree) and edges of a drawing, with the size estimate that
+    picks its direction."""
+
+    def __init__(self) -> None:
+        self.tree = _ScopeTree()
+        self.edges: list[tuple[str, str, dict[str, str]]] = []
+        self.sizes: dict[str, tuple[float, float]] = {}      # node id → (width, height) in inches
+        self.root_id = ""
+        self.collapsed: set[str] = set()
+
+    def add_node(self, scope: str, node_id: str, attrs: dict[str, str],
+                 size: tuple[float, float]) -> None:
+        self.tree.at(scope).nodes.append((node_id, attrs))
+        self.sizes[node_id] = size
+
+    def _layers(self) -> list[list[str]]:
+        """Nodes by longest path from a source: the ranks ``dot`` will use (roughly)."""
+        rank = {node: 0 for node in self.sizes}
+        for _ in range(len(self.sizes)):
+            changed = False
+            for tail, head, attrs in self.edges:
+                if attrs.get("style") == "invis":
+                    continue
+                if tail in rank and head in rank and rank[head] <= rank[tail]:
+                    rank[head] = rank[tail] + 1
+                    changed = True
+            if not changed:
+                break
+        # dot pulls a source (a parameter, the data) down next to the op that reads it.
+        heads: dict[str, list[int]] = {}
+        has_input: set[str] = set()
+        for tail, head, attrs in self.edges:
+            if attrs.get("style") != "invis" and tail in rank and head in rank:
+                heads.setdefault(tail, []).append(rank[head])
+                has_input.add(head)
+        for node in rank:
+            if node not in has_input and node in heads:
+                rank[node] = min(heads[node]) - 1
+        layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
+        for node, r in rank.items():
+            layers[r].append(node)
+        return layers
+
+    def estimate(self, rankdir: str) -> tuple[float, float]:
+        """The picture's (width, height) in inches, from the node sizes and ranks."""
+        label_width: dict[str, float] = {}
+        for tail, _head, attrs in self.edges:
+            text = attrs.get("label", "")
+            if text:
+                lines = re.sub(r"<[^>]*>", "\n", text.strip("<>")).split("\n")
+                label_width[tail] = max(label_width.get(tail, 0.0),
+                                        max(len(line) for line in lines) * 0.065)
+        layers = self._layers()
+        along = across = 0.0
+        for layer in layers:
+            if rankdir in ("LR", "RL"):
+                along += max(self.sizes[n][0] for n in layer) + 0.35
+                along += max((label_width.get(n, 0.0) for n in layer), default=0.0)
+                across = max(across, sum(self.sizes[n][1] + 0.25 for n in layer))
+            else:
+                along += max(self.sizes[n][1] for n in layer) + 0.35
+                along += 0.3 if any(n in label_width for n in layer) else 0.0
+                across = max(across, sum(self.sizes[n][0] + 0.25
+                                         + 0.5 * label_width.get(n, 0.0) for n in layer))
+        return (along, across) if rankdir in ("LR", "RL") else (across, along)
+
+    def aspect(self, rankdir: str) -> float:
+        width, height = self.estimate(rankdir)
+        return max(width, height) / max(min(width, height), 1e-9)
+
+    def fold(self, graph: graphviz.Digraph, rankdir: str) -> None:
+        """A long narrow graph set in columns, like a newspaper: its ranks are cut into
+        k runs placed side by side (rank r of every run on one line), k chosen so the
+        picture comes out about as long as wide."""
+        along, across = self.estimate(rankdir)
+        if rankdir in ("TB", "BT"):
+            along, across = across, along
+        along, across = max(along, across), min(along, across)
+        columns = max(2, math.ceil(math.sqrt(along / across / 1.5)))
+        layers = self._layers()
+        rows = math.ceil(len(layers) / columns)
+        for row in range(rows):
+            same = [node for column in range(columns)
+                    if column * rows + row < len(layers)
+                    for node in layers[column * rows + row][:1]]
+            if len(same) > 1:
+                with graph.subgraph() as line:
+                    line.attr(rank="same")
+                    for node in same:
+                        line.node(node)
+
+    def best_rankdir(self) -> str:
+        """Top to bottom unless left to right draws closer to a square."""
+        return "LR" if self.aspect("LR") < self.aspect("TB") else "TB"
+
+
+def _folded_constants(index: _GraphIndex) -> set[int]:
+    """Constant numbers that are written on their op instead of drawn as nodes."""
+    last = len(index.order) - 1
+    return {i for i, t in enumerate(index.order)
+            if i != last and index.is_constant(i) and t.size == 1 and index.consumers[i]}
+
+
+def _text_size(label: str, font_inches: float = 0.085) -> tuple[float, float]:
+    """A rough (width, height) in inches of an HTML-like label: rows and longest row."""
+    rows = re.split(r"<BR[^>]*>|</TR>", label)
+    texts = [re.sub(r"<[^>]*>", "", row) for row in rows]
+    texts = [t for t in texts if t.strip()] or [""]
+    return (max(len(t) for t in texts) * font_inches + 0.25, len(texts) * 0.2 + 0.15)
+
+
+def _build(index: _GraphIndex, grads: dict[int, np.ndarray],
+           checks: dict[int, tuple[bool, float]], folded: set[int], scopes: list[str],
+           marked: set[int], start: int, collapsed: set[str], show_values: bool,
+           edge_labels: bool, max_value_entries: int, clusters: bool) -> _Drawing:
+    order = index.order
+    drawing = _Drawing()
+    drawing.root_id = f"t{len(order) - 1}"
+
+    def home(i: int) -> str | None:
+        """The collapsed module a tensor is drawn inside, if any."""
+        scope = scopes[i]
+        for depth in range(1, scope.count(".") + 2 if scope else 1):
+            outer = ".".join(scope.split(".")[:depth])
+            if outer in collapsed:
+                return outer
+        return None
+
+    homes = [home(i) for i in range(len(order))]
+    for scope in sorted({h for h in homes if h is not None}):
+        members = [i for i, h in enumerate(homes) if h == scope]
+        on_path = any(i in marked and i != start for i in members)
+        drawing.collapsed.add(scope)
+        label = _module_label(index, scope, members, grads, max_value_entries)
+        attrs = {"label": label, "shape": "box", "style": "rounded,filled,bold",
+                 "fillcolor": "#f4f0fa"}
+        if on_path or start in members:
+            attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+        parent_scope = scope.rsplit(".", 1)[0] if "." in scope and clusters else ""
+        drawing.add_node(parent_scope, f"module_{scope}", attrs, _text_size(label))
+
+    def node_of(i: int, as_op: bool = False) -> str:
+        h = homes[i]
+        if h is not None:
+            return f"module_{h}"
+        return f"op{i}" if as_op else f"t{i}"
+
     for i, t in enumerate(order):
-        scope = _scope_of(index, i) if clusters else ""
+        if i in folded or homes[i] is not None:
+            continue
+        scope = scopes[i] if clusters else ""
         on_path = i in marked
         if t._op is not None:
-            attrs = {"label": _op_label(t), "shape": "ellipse", "margin": "0.02,0.02"}
-            if on_path and i != min(marked):
+            constants = {k: index.symbols[p] for k, p in enumerate(index.inputs[i])
+                         if p in folded}
+            label = _op_label(t, constants)
+            attrs = {"label": label, "shape": "ellipse", "margin": "0.02,0.02"}
+            if on_path and i != start:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
-            tree.at(scope).nodes.append((f"op{i}", attrs))
+            width, _ = _text_size(label, 0.1)
+            drawing.add_node(scope, f"op{i}", attrs, (max(0.75, width), 0.5))
         fill = "white"
         if t._op is None:
             fill = _PARAM_FILL if t.requires_grad else _DATA_FILL
@@ -255,11 +489,9 @@ def draw_graph(
             fill = _ROOT_FILL
         if i in checks:
             fill = _PASS_FILL if checks[i][0] else _FAIL_FILL
-        attrs = {
-            "label": _tensor_label(index, i, show_values, grads, checks.get(i),
-                                   max_value_entries, on_path),
-            "shape": "box", "style": "rounded,filled", "fillcolor": fill,
-        }
+        label = _tensor_label(index, i, show_values, grads, checks.get(i), max_value_entries,
+                              on_path)
+        attrs = {"label": label, "shape": "box", "style": "rounded,filled", "fillcolor": fill}
         if index.is_constant(i) and t.size == 1:
             attrs.update(style="filled", fillcolor=_DATA_FILL, fontsize="10",
                          width="0.3", height="0.25")
@@ -267,29 +499,68 @@ def draw_graph(
             attrs["peripheries"] = "2"
         if on_path:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        tree.at(scope).nodes.append((f"t{i}", attrs))
-    tree.emit(graph)
+        drawing.add_node(scope, f"t{i}", attrs, _text_size(label))
 
     if clusters:
         for data, leaf in _layering_hints(index):
-            graph.edge(f"t{data}", f"t{leaf}", style="invis")
-    start = min(marked) if marked else -1
+            if data not in folded and leaf not in folded and homes[data] is None and \
+                    homes[leaf] is None:
+                drawing.edges.append((f"t{data}", f"t{leaf}", {"style": "invis"}))
+    seen: set[tuple[str, str]] = set()
+
+    def edge(tail: str, head: str, attrs: dict[str, str]) -> None:
+        if tail == head or (tail, head) in seen:
+            return
+        seen.add((tail, head))
+        drawing.edges.append((tail, head, attrs))
+
     for i, t in enumerate(order):
         if t._op is None:
             continue
         inputs = index.inputs[i]
         for k, p in enumerate(inputs):
+            if p in folded:
+                continue
             attrs = {}
-            if edge_labels and p not in inputs[:k]:
+            inside = homes[i] is None and homes[p] is None
+            if edge_labels and inside and p not in inputs[:k] and not index.is_constant(p):
                 attrs["label"] = _edge_label(index, i, p)
             if p in marked and i != start:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
-            graph.edge(f"t{p}", f"op{i}", **attrs)
+            edge(node_of(p), node_of(i, as_op=True), attrs)
         attrs = {}
         if i in marked and i != start:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5")
-        graph.edge(f"op{i}", f"t{i}", **attrs)
-    return graph
+        edge(node_of(i, as_op=True), node_of(i), attrs)
+    return drawing
+
+
+def _module_label(index: _GraphIndex, scope: str, members: list[int],
+                  grads: dict[int, np.ndarray], max_entries: int) -> str:
+    """One collapsed module: its name, the ops inside, and its parameters with their
+    gradients."""
+    ops = [index.order[i]._op for i in members if index.order[i]._op is not None]
+    op_names = sorted({_OP_SYMBOLS.get(entry.name, entry.name) for entry in ops
+                       if entry is not None})
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="2"><B>{_h(scope)}</B> '
+            f'<FONT POINT-SIZE="9" COLOR="{_MUTED}">{len(ops)} ops: '
+            f'{_h(" ".join(op_names))}</FONT></TD></TR>']
+    for i in members:
+        t = index.order[i]
+        if t._op is not None or not t.requires_grad:
+            continue
+        g = grads.get(i)
+        if g is None:
+            text = _format_shape(t.shape)
+        elif np.asarray(g).size <= max_entries:
+            text = "grad " + _format_array(np.asarray(g), max_entries)
+        else:
+            norm = np.sqrt(np.sum(np.square(np.asarray(g), dtype=np.float64)))
+            text = f"{_format_shape(t.shape)}  ‖grad‖ {_fmt(norm)}"
+        rows.append(f'<TR><TD ALIGN="LEFT">{_h(index.symbols[i])}</TD>'
+                    f'<TD ALIGN="LEFT">{_h(text)}</TD></TR>')
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            f'{"".join(rows)}</TABLE>>')
 
 
 def _edge_label(index: _GraphIndex, i: int, p: int) -> str:

@@ -20,6 +20,19 @@ _ACTIVATIONS = {"Tanh": "tanh", "ReLU": "relu", "Sigmoid": "sigmoid", "Identity"
 _TINY_LAYER = 4       # at most this many weights: write them on the edges
 _ROW = 64.0           # points between neurons of one layer
 _LABEL_OFFSET = 11.0  # points between an edge and its weight
+# A parameter smaller than this times the largest one (or 1) is rounding noise, such as
+# a bias that converged to 0 and reads -5.621e-17: it is written 0.
+_TINY = 1e-10
+
+
+def _round_tiny(values: np.ndarray, scale: float) -> np.ndarray:
+    """``values`` with entries below ``_TINY·max(1, scale)`` in magnitude set to 0.
+
+    >>> _round_tiny(np.array([0.5, -5.6e-17]), 0.5).tolist()
+    [0.5, 0.0]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.abs(values) < _TINY * max(1.0, scale), 0.0, values)
 
 
 @dataclass
@@ -132,8 +145,10 @@ class _Canvas:
 
 def _draw_paper(model: Any, show_values: bool) -> graphviz.Digraph:
     """The seed paper's 2-1-2 figure: x1, x2 → h → x̂1, x̂2, weights on the edges."""
-    value = {name: float(np.asarray(getattr(model, name).data).reshape(()))
-             for name in _PAPER_PARAMETERS}
+    raw = np.array([float(np.asarray(getattr(model, name).data).reshape(()))
+                    for name in _PAPER_PARAMETERS])
+    rounded = _round_tiny(raw, float(np.abs(raw).max()))
+    value = {name: float(v) for name, v in zip(_PAPER_PARAMETERS, rounded)}
 
     def named(name: str) -> str:
         return f"{name} = {_fmt(value[name])}" if show_values else name
@@ -194,6 +209,11 @@ def draw_network(model: Any, max_width: int = 12, show_values: bool = True
     if hasattr(model, "named_parameters"):
         paths = {id(t): n for n, t in model.named_parameters()}
     layers = _collect_layers(model, paths)
+    for layer in layers:
+        scale = float(np.abs(layer.weight).max(initial=0.0))
+        layer.weight = _round_tiny(layer.weight, scale)
+        if layer.bias is not None:
+            layer.bias = _round_tiny(layer.bias, scale)
     if not layers:
         raise ValueError(f"draw_network: found no Linear layers in {type(model).__name__}; "
                          f"use draw_graph instead")

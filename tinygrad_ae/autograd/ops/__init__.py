@@ -77,6 +77,12 @@ from .arithmetic import (  # noqa: F401
     pow_scalar,
     sub,
 )
+from .convolution import (  # noqa: F401
+    conv2d,
+    conv2d_weight,
+    conv_transpose2d,
+    max_pool2d,
+)
 from .elementwise import (  # noqa: F401
     abs,
     cos,
@@ -124,4 +130,5 @@ __all__ = [
     'softmax', 'log_softmax', 'square', 'log1p', 'expm1', 'sin', 'cos', 'sign', 'min',
     'prod', 'var', 'where', 'maximum', 'minimum', 'clip', 'concatenate', 'stack', 'flip', 'pad',
     'index_put', 'std',
+    'conv2d', 'conv_transpose2d', 'conv2d_weight', 'max_pool2d',
 ]

@@ -144,10 +144,12 @@ def _plot_lr(summaries: Sequence[dict[str, Any]], path: Path) -> Path:
             axis.plot([s["lr"] for s in cells], mid * np.array([s["lr"] for s in cells]), "^-",
                       color=color, ms=4, alpha=0.8, label=f"2-1-2, λ1/λ2 = {ratio:g}: angle")
     axis.axvline(0.5, color="k", ls=":", lw=1)
-    axis.text(0.5, axis.get_ylim()[0] * 1.1 if axis.get_yscale() == "log" else 0.5,
-              " η = 1/(2λ₁)", fontsize=8)
     axis.set(yscale="log", xlabel="ηλ₁", ylabel="steps × η",
              title="Steps scale as 1/η until the stability limit")
+    # x in data units, y as a fraction of the axes: the label sits just above the bottom
+    # of the plot whatever the y range (a data-unit y fell outside it, and the layout
+    # engine then shrank the axes to nothing).
+    axis.text(0.5, 0.03, " η = 1/(2λ₁)", fontsize=8, transform=axis.get_xaxis_transform())
     _legend(axis, fontsize=7)
     axis.grid(True, which="both", alpha=0.3)
     figure.savefig(path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from tinygrad_ae import data as _data
 from tinygrad_ae.theory.dynamics import (
