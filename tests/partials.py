@@ -126,7 +126,9 @@ def _walk(node: ast.AST, env: Mapping[str, Any]) -> Any:
             return env[node.id]
         raise NotEvaluable(f"unknown name {node.id!r}")
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_walk(node.left, env), _walk(node.right, env))
+        left, right = _walk(node.left, env), _walk(node.right, env)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is the caller's to judge
+            return _BINARY[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_walk(node.operand, env))
     if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
