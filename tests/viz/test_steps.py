@@ -21,6 +21,12 @@ BROWSER_TIMEOUT = 120
 EXACT = 1e-12
 
 
+
+def _position(order, tensor):
+    """Where ``tensor`` is in ``order``, by identity (list.index would compare with ==,
+    which is elementwise for tensors)."""
+    return next(i for i, t in enumerate(order) if t is tensor)
+
 def paper_loss() -> tuple[models.PaperAutoencoder, Tensor]:
     model = models.PaperAutoencoder(w1=0.5, w2=-0.2, b1=0.3, w3=0.8, w4=-0.6, b2=0.2, b3=-0.1)
     return model, model.loss(np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 1.5]]))
@@ -43,7 +49,7 @@ def test_each_backward_step_sums_its_products_to_the_engine_gradient():
     by_focus = {step.focus: step for step in walk.steps if step.kind == "backward"}
     for name in models.PaperAutoencoder.PARAM_NAMES:
         parameter = getattr(model, name)
-        step = by_focus[f"t{order.index(parameter)}"]
+        step = by_focus[f"t{_position(order, parameter)}"]
         np.testing.assert_allclose(step.value, parameter.grad, rtol=1e-12)
         assert step.title.startswith(f"backward: ∂L/∂{name} = ")
     h = next(step for step in walk.steps if step.kind == "backward" and "∂L/∂h =" in step.title)
@@ -111,7 +117,7 @@ def test_a_browser_steps_with_the_keys_and_shows_the_engine_gradients(tmp_path):
     assert last.grad is not None
     np.testing.assert_allclose(value, last.grad, rtol=EXACT)
     w1_step = next(n for n, s in enumerate(walk.steps, start=1)
-                   if s.kind == "backward" and s.focus == f"t{order.index(model.w1)}")
+                   if s.kind == "backward" and s.focus == f"t{_position(order, model.w1)}")
     step, _, value = shown(chromium(url + f"#step={w1_step}", tmp_path / "p3"))
     assert step == w1_step
     np.testing.assert_allclose(value, model.w1.grad, rtol=EXACT)
