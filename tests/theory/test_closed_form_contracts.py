@@ -71,3 +71,48 @@ def test_the_printed_partials_are_the_transcribed_formulas() -> None:
         assert set(printed) == set(expected)
         for key, value in expected.items():
             assert printed[key] == pytest.approx(value, rel=1e-12, abs=1e-14), key
+
+
+def test_the_params_error_lists_the_keys_and_what_is_missing_or_unknown() -> None:
+    bad = {k: v for k, v in PARAMS.items() if k != "w4"} | {"w5": 1.0}
+    with pytest.raises(ValueError, match=r"exactly the keys w1, w2, b1, w3, w4, b2, b3; "
+                                         r"missing \['w4'\], unknown \['w5'\]$"):
+        paper_loss(bad, X)
+    with pytest.raises(ValueError, match=r"missing none, unknown \['w5'\]$"):
+        paper_loss(PARAMS | {"w5": 1.0}, X)
+
+
+def test_data_must_be_real_and_integers_count_as_floats() -> None:
+    with pytest.raises(ValueError, match="paper_loss: X must hold real numbers, got dtype "
+                                         "complex128"):
+        paper_loss(PARAMS, X + 0j)
+    with pytest.raises(ValueError, match=r"linear_ae_loss: X must have shape "
+                                         r"\(n_samples, n_features\) with at least one"):
+        linear_ae_loss(np.ones((1, 2)), np.zeros(1), np.ones((2, 1)), np.zeros(2), np.ones(2))
+    integers = np.array([[1, 2], [0, -1]])
+    assert paper_loss(PARAMS, integers) == paper_loss(PARAMS, integers.astype(float))
+
+
+@pytest.mark.parametrize("name", ["W_e", "b_e", "W_d", "b_d"])
+def test_each_linear_parameter_must_be_real_and_is_named(name: str) -> None:
+    arrays = dict(W_e=np.ones((1, 2)), b_e=np.zeros(1), W_d=np.ones((2, 1)), b_d=np.zeros(2))
+    arrays[name] = arrays[name] + 0j
+    with pytest.raises(ValueError, match=f"linear_ae_grads: {name} must hold real numbers"):
+        linear_ae_grads(**arrays, X=X)
+
+
+@pytest.mark.parametrize("W_e", [np.float64(1.0), np.ones(2)], ids=["0-d", "1-d"])
+def test_an_encoder_that_is_not_a_matrix_is_refused(W_e: np.ndarray) -> None:
+    with pytest.raises(ValueError, match=r"linear_ae_loss: shapes do not fit .* with k ≥ 1"):
+        linear_ae_loss(W_e, np.zeros(1), np.ones((2, 1)), np.zeros(2), X)
+
+
+def test_the_linear_closed_forms_keep_float32_and_promote_mixed_dtypes() -> None:
+    f32 = [np.ones((1, 2), np.float32), np.zeros(1, np.float32), np.ones((2, 1), np.float32),
+           np.zeros(2, np.float32)]
+    grads = linear_ae_grads(*f32, X.astype(np.float32))
+    assert all(np.asarray(g).dtype == np.float32 for g in grads.values())
+    grads = linear_ae_grads(*f32, X)                      # float64 data: float64 gradients
+    assert all(np.asarray(g).dtype == np.float64 for g in grads.values())
+    grads = linear_ae_grads(f32[0].astype(np.float64), *f32[1:], X.astype(np.float32))
+    assert all(np.asarray(g).dtype == np.float64 for g in grads.values())
