@@ -21,7 +21,9 @@ from tinygrad_ae import Tensor
      "Tensor(1.5, name='w', requires_grad=True, op=leaf, dtype=float32)"),
     (lambda: Tensor([1.0], requires_grad=True) * 2, "Tensor([2.], requires_grad=True, op=mul)"),
     (lambda: Tensor(np.arange(30.0)), "Tensor([ 0.,  1.,  2., ..., 27., 28., 29.])"),
-], ids=["plain", "four digits", "named float32 leaf", "op", "long"])
+    (lambda: Tensor(np.arange(21.0)), "Tensor([ 0.,  1.,  2., ..., 18., 19., 20.])"),
+    (lambda: Tensor(np.arange(20.0)).reshape(4, 5)[0], "Tensor([0., 1., 2., 3., 4.])"),
+], ids=["plain", "four digits", "named float32 leaf", "op", "long", "just too long", "short"])
 def test_repr_shows_the_value_and_only_what_is_not_default(make: Callable[[], Tensor],
                                                           text: str) -> None:
     assert repr(make()) == text
@@ -36,6 +38,14 @@ def test_numpy_conversion_views_or_copies_as_asked() -> None:
     copied = np.array(t, dtype=np.float64)
     assert copied.dtype == np.float64 and not np.shares_memory(copied, t.data)
     np.testing.assert_array_equal(as32, [1.0, 2.0])
+    # the protocol method itself, as numpy may call it: a dtype means a new array unless
+    # copy=False allows a view
+    assert t.__array__(np.float32).dtype == np.float32
+    assert not np.shares_memory(t.__array__(np.float64), t.data)
+    assert not np.shares_memory(t.__array__(np.float64, copy=True), t.data)
+    assert np.shares_memory(t.__array__(np.float64, copy=False), t.data)
+    assert np.shares_memory(t.__array__(), t.data)
+    assert not np.shares_memory(t.__array__(copy=True), t.data)
 
 
 def test_detach_keeps_the_name_and_scope_and_nothing_of_the_graph() -> None:
@@ -64,8 +74,25 @@ def test_astype_takes_names_and_dtypes() -> None:
     (lambda: Tensor([1.0]).softplus(beta=0), "softplus: beta must be positive, got 0"),
 ], ids=["max empty", "max axis", "sum repeated axis", "mean empty", "softplus beta"])
 def test_reduction_errors_name_the_method(call: Callable[[], Any], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{message}"):
         call()
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "logsumexp", "var"])
+def test_axis_and_dim_together_is_refused(name: str) -> None:
+    with pytest.raises(TypeError, match=f"^{name}: pass axis or dim, not both$"):
+        getattr(Tensor(np.zeros((2, 2))), name)(axis=0, dim=0)
+
+
+def test_len_of_a_0d_tensor_and_requires_grad_on_leaves() -> None:
+    with pytest.raises(TypeError, match=r"^len\(\) of a 0-d tensor$"):
+        len(Tensor(1.0))
+    assert len(Tensor(np.zeros((3, 2)))) == 3
+    leaf = Tensor([1.0], requires_grad=True)
+    assert leaf.requires_grad_(False) is leaf and not leaf.requires_grad
+    with pytest.raises(RuntimeError, match=r"^requires_grad_\(False\) only works on leaves; "
+                                           r"use detach\(\)$"):
+        (Tensor([1.0], requires_grad=True) * 2).requires_grad_(False)
 
 
 def test_max_of_one_entry_is_that_entry() -> None:
