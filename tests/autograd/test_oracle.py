@@ -130,7 +130,12 @@ def _torch_prod(x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _permutation(shape: tuple[int, ...]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.permutations(list(range(len(shape)))).map(lambda p: {"axes": tuple(p)})
+    """A permutation of the axes, some of them written as negative numbers."""
+    n = len(shape)
+    return st.tuples(st.permutations(list(range(n))), st.lists(st.booleans(), min_size=n,
+                                                                max_size=n)
+                     ).map(lambda p: {"axes": tuple(a - n if neg else a
+                                                    for a, neg in zip(p[0], p[1]))})
 
 
 def _reshape_target(shape: tuple[int, ...]) -> st.SearchStrategy[dict[str, Any]]:
@@ -474,11 +479,15 @@ ROWS: list[Row] = [
         params=_reshape_target, case="ints"),
     Row("transpose", lambda x, axes: x.transpose(*axes), lambda x, axes: torch.permute(x, axes),
         params=_permutation),
+    Row("transpose", lambda x, axes: x.transpose(axes), lambda x, axes: torch.permute(x, axes),
+        params=_permutation, case="tuple"),
     Row("transpose", lambda x: x.transpose(), lambda x: torch.permute(x, _reversed(x)),
         case="reversed"),
     Row("T", lambda x: x.T, lambda x: torch.permute(x, _reversed(x))),
     Row("permute", lambda x, axes: x.permute(*axes), lambda x, axes: torch.permute(x, axes),
         params=_permutation),
+    Row("permute", lambda x, axes: x.permute(list(axes)),
+        lambda x, axes: torch.permute(x, axes), params=_permutation, case="list"),
     Row("broadcast_to", lambda x, shape: x.broadcast_to(shape),
         lambda x, shape: torch.broadcast_to(x, shape), params=_broadcast_target),
     Row("expand", lambda x, sizes: x.expand(*sizes), lambda x, sizes: x.expand(sizes),

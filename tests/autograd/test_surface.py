@@ -99,3 +99,19 @@ def test_max_of_one_entry_is_that_entry() -> None:
     x = Tensor([[-3.0]], requires_grad=True)
     x.max().backward()
     assert x.grad is not None and x.grad.tolist() == [[1.0]]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Tensor(np.zeros((2, 3))).transpose(0, 0),
+     r"^transpose: axes \(0, 0\) are not a permutation of the 2 axes of shape \(2, 3\)$"),
+    (lambda: Tensor(np.zeros((2, 3))).transpose(0, 1, 2),
+     r"^transpose: axes \(0, 1, 2\) are not a permutation"),
+    (lambda: Tensor(np.zeros(3)).broadcast_to((2, 2)),
+     r"^broadcast_to: cannot broadcast shape \(3,\) to \(2, 2\)$"),
+    (lambda: Tensor(np.zeros(3)).broadcast_to((1,)),
+     r"^broadcast_to: cannot broadcast shape \(3,\) to \(1,\)$"),
+], ids=["repeated axis", "too many axes", "incompatible", "would shrink"])
+def test_shape_errors_name_the_method_and_the_shapes(call: Callable[[], Any],
+                                                      message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
