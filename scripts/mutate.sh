@@ -16,6 +16,9 @@
 # It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children;
 # MUTMUT_LABEL=after puts the run in build/mutmut/PACKAGE-after/ beside an earlier one;
 # MUTMUT_TESTS_FROM=DIR judges the code with the tests in DIR instead of tests/.
+# MUTMUT_RERUN=1 re-judges an earlier run's survivors with today's tests: it copies tests/
+# into that run's folder and runs only the mutants listed in its results.txt (a larger
+# suite kills every mutant a smaller one killed, so the others need no second run).
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
 # build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
 # build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
@@ -32,12 +35,28 @@ esac
 files=${2:-*}
 python=${PYTHON:-$root/.venv/bin/python}
 children=${MUTMUT_CHILDREN:-1}
-# MUTMUT_LABEL names a second folder for the same package (a before/after pair).
-work=$root/build/mutmut/$package${MUTMUT_LABEL:+-$MUTMUT_LABEL}
+# One folder per package, file glob and label, so runs never share (or delete) a folder.
+scope=$package${2:+-${2//[^A-Za-z0-9_]/_}}
+work=$root/build/mutmut/$scope${MUTMUT_LABEL:+-$MUTMUT_LABEL}
 
 tests=("tests/$package" "tinygrad_ae/$package")
 if [ "$package" = theory ]; then
     tests+=("tests/studies/test_convergence.py")
+fi
+
+if [ "${MUTMUT_RERUN:-}" = 1 ]; then
+    [ -f "$work/results.txt" ] || { echo "mutate.sh: no earlier run in $work" >&2; exit 2; }
+    rm -rf "$work/tests" "$work/mutants/tests"
+    cp -r tests "$work/tests" && cp -r tests "$work/mutants/tests"
+    cd "$work"
+    export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 HYPOTHESIS_PROFILE=ci
+    mapfile -t names < <(sed -n 's/^ *\([^:]*\):.*/\1/p' results.txt)
+    cp results.txt results-before-rerun.txt
+    nice -n 19 "$python" -m mutmut run --max-children "$children" "${names[@]}" || true
+    "$python" -m mutmut results > results.txt || true
+    "$python" -m mutmut export-cicd-stats >/dev/null || true
+    "$python" -c 'import json; print(json.load(open("mutants/mutmut-cicd-stats.json")))'
+    exit 0
 fi
 
 rm -rf "$work"
