@@ -116,3 +116,16 @@ def test_the_linear_closed_forms_keep_float32_and_promote_mixed_dtypes() -> None
     assert all(np.asarray(g).dtype == np.float64 for g in grads.values())
     grads = linear_ae_grads(f32[0].astype(np.float64), *f32[1:], X.astype(np.float32))
     assert all(np.asarray(g).dtype == np.float64 for g in grads.values())
+
+
+def test_integer_parameters_take_the_float_dtype_of_the_rest() -> None:
+    # Integers carry no precision of their own: float32 data keeps the result float32.
+    grads = linear_ae_grads(np.ones((1, 2), int), np.zeros(1, np.float32),
+                            np.ones((2, 1), np.float32), np.zeros(2, np.float32),
+                            X.astype(np.float32))
+    assert all(np.asarray(g).dtype == np.float32 for g in grads.values())
+    loss = linear_ae_loss(np.ones((1, 2), int), np.zeros(1, int), np.ones((2, 1), int),
+                          np.zeros(2, int), np.array([[1, 2], [0, -1]]))
+    assert loss == pytest.approx(linear_ae_loss(np.ones((1, 2)), np.zeros(1), np.ones((2, 1)),
+                                                np.zeros(2), np.array([[1.0, 2.0],
+                                                                       [0.0, -1.0]])))
