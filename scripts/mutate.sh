@@ -18,7 +18,8 @@
 # MUTMUT_TESTS_FROM=DIR judges the code with the tests in DIR instead of tests/.
 # MUTMUT_RERUN=1 re-judges an earlier run's survivors with today's tests: it copies tests/
 # into that run's folder and runs only the mutants listed in its results.txt (a larger
-# suite kills every mutant a smaller one killed, so the others need no second run).
+# suite kills every mutant a smaller one killed, so the others need no second run). Only
+# while the code is unchanged: after a merge, tests of new code fail to collect; run afresh.
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
 # build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
 # build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
