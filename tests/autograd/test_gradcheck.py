@@ -180,3 +180,28 @@ def test_numerical_gradient_is_a_central_difference() -> None:
     numeric = numerical_gradient(lambda t: (t ** 3).sum(), [x], 0, eps=1e-3)
     np.testing.assert_allclose(numeric, 3 * x.data ** 2, rtol=1e-6)
     np.testing.assert_array_equal(x.data, [1.0, 2.0])          # every entry restored
+
+
+def test_an_array_beside_a_tensor_is_checked_too() -> None:
+    # Arrays and numbers are inputs to check; only a Tensor can say it needs no gradient.
+    a = Tensor([0.5, 1.5], requires_grad=True)
+
+    def wrong_in_the_array(p: Tensor, q: Tensor) -> Tensor:
+        return (p * q).sum() + (_ghost(q) * 1.0).sum()
+
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(wrong_in_the_array, [a, np.array([2.0, -0.5])])
+    assert caught.value.input_index == 1
+
+
+def test_gradgradcheck_sees_a_wrong_second_derivative_in_any_input() -> None:
+    # Only ∂²/∂a² is wrong: the projection must include a's gradient, not just the last.
+    a = Tensor([0.4, -0.9], requires_grad=True)
+    b = Tensor([0.7, 0.2], requires_grad=True)
+
+    def wrong_in_a(p: Tensor, q: Tensor) -> Tensor:
+        return (p * p * q).sum() + 0.5 * (_ghost(p) ** 2 * np.array([0.0, 0.01])).sum()
+
+    assert gradcheck(wrong_in_a, [a, b])
+    with pytest.raises(GradcheckError):
+        gradgradcheck(wrong_in_a, [a, b])
