@@ -424,8 +424,11 @@ ROWS: list[Row] = [
     Row("softplus", lambda x: x.softplus(), F.softplus, domains=(WIDE,), case="large"),
     Row("clip", lambda x, **p: x.clip(**p), lambda x, **p: torch.clamp(x, **p),
         domains=(TIES,), params=_clip_bounds, case="numbers, bounds included"),
-    Row("clip", lambda x, lo, hi: x.clip(lo, hi), lambda x, lo, hi: torch.clamp(x, lo, hi),
-        (T, T, T), (ops.REALS, ops.REALS, ops.REALS), "tensor bounds", layout="into"),
+    # lo < hi: where x < lo = hi PyTorch sends no gradient anywhere, we send it to lo
+    # (see changes/oracle.md); ties of x with either bound are drawn (TIES).
+    Row("clip", lambda x, lo, gap: x.clip(lo, lo + gap),
+        lambda x, lo, gap: torch.clamp(x, lo, lo + gap), (T, T, T),
+        (TIES, TIES, ops.POSITIVE), "tensor bounds", layout="into"),
     Row("clamp", lambda x, **p: x.clamp(**p), lambda x, **p: torch.clamp(x, **p),
         domains=(TIES,), params=_clip_bounds),
     *[Row(name, lambda x, y, name=name: getattr(x, name)(y),
