@@ -115,3 +115,15 @@ def test_shape_errors_name_the_method_and_the_shapes(call: Callable[[], Any],
                                                       message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("exponent, kept", [(2, 2), (2.0, 2), (0.5, 0.5), (-1, -1)])
+def test_a_number_exponent_records_one_pow_scalar_node_with_an_exact_exponent(
+        exponent: float, kept: float) -> None:
+    # One node whose drawn partial is "2·x" (not the tensor power's b·a^(b−1) and ln a),
+    # with an integral exponent kept as an int, so x ** 2.0 draws and computes as x ** 2.
+    x = Tensor([1.5, 2.0], requires_grad=True)
+    y = x ** exponent
+    assert y.op_name == "pow_scalar" and y.parents == (x,)
+    assert y.params["exponent"] == kept and type(y.params["exponent"]) is type(kept)
+    assert (x ** Tensor(2.0)).op_name == "pow"
