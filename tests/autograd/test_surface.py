@@ -127,3 +127,19 @@ def test_a_number_exponent_records_one_pow_scalar_node_with_an_exact_exponent(
     assert y.op_name == "pow_scalar" and y.parents == (x,)
     assert y.params["exponent"] == kept and type(y.params["exponent"]) is type(kept)
     assert (x ** Tensor(2.0)).op_name == "pow"
+
+
+def test_the_constructor_takes_tensors_names_of_dtypes_and_refuses_the_rest() -> None:
+    source = Tensor(np.array([1.0, 2.0], dtype=np.float32))
+    copy = Tensor(source)
+    assert copy.dtype == np.float32 and copy.data.tolist() == [1.0, 2.0]
+    assert not np.shares_memory(copy.data, source.data)
+    assert Tensor([1, 2], dtype="float32").dtype == np.float32
+    assert Tensor(source, dtype=np.float64).dtype == np.float64
+    with pytest.raises(TypeError, match=r"^Tensor dtype must be a float type \(float32 or "
+                                        r"float64\), got int64$"):
+        Tensor([1.0], dtype=np.int64)
+    with pytest.raises(TypeError, match="^Tensor does not support complex numbers"):
+        Tensor([1j])
+    with pytest.raises(TypeError, match="^Tensor needs numbers, got list with dtype <U1"):
+        Tensor(["a"])
