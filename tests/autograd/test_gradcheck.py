@@ -158,7 +158,26 @@ def test_leaving_the_domain_is_reported_or_returned() -> None:
     with pytest.raises(GradcheckError, match="input 0 are not finite at index \\(0,\\)") as caught:
         gradcheck(lambda t: t.log(), [x])
     assert caught.value.index == (0,) and caught.value.input_index == 0
+    assert np.isnan(caught.value.numeric) and caught.value.analytic == pytest.approx(2e6)
     assert gradcheck(lambda t: t.log(), [x], raise_exception=False) is False
+
+
+def test_eps_is_the_step_used() -> None:
+    # √x at 5e-7: the default step 1e-6 leaves the domain, a step of 1e-9 does not.
+    x = Tensor([5e-7], requires_grad=True)
+    with pytest.raises(GradcheckError, match="not finite"):
+        gradcheck(lambda t: t.sqrt(), [x])
+    assert gradcheck(lambda t: t.sqrt(), [x], eps=1e-9)
+
+
+def test_an_error_exactly_at_the_tolerance_passes() -> None:
+    # f = x at 0 with a step of 2⁻²⁰: the central difference is exactly 1, the reverse
+    # mode exactly 1.5, so |analytic − numeric| = 0.5 = atol to the last bit.
+    x = Tensor([0.0], requires_grad=True)
+    off_by_half = lambda t: t.sum() + (_ghost(t) * 0.5).sum()  # noqa: E731
+    assert gradcheck(off_by_half, [x], eps=2.0 ** -20, atol=0.5, rtol=0.0)
+    assert not gradcheck(off_by_half, [x], eps=2.0 ** -20, atol=0.4999, rtol=0.0,
+                         raise_exception=False)
 
 
 def test_gradgradcheck_passes_its_settings_on() -> None:
@@ -179,6 +198,9 @@ def test_numerical_gradient_is_a_central_difference() -> None:
     # f = Σ x³: a one-sided difference would be off by 3h·x; the central one by h²
     numeric = numerical_gradient(lambda t: (t ** 3).sum(), [x], 0, eps=1e-3)
     np.testing.assert_allclose(numeric, 3 * x.data ** 2, rtol=1e-6)
+    # the default step is 1e-6: truncation 1e-12, rounding ~1e-10
+    numeric = numerical_gradient(lambda t: (t ** 3).sum(), [x], 0)
+    np.testing.assert_allclose(numeric, 3 * x.data ** 2, rtol=1e-8)
     np.testing.assert_array_equal(x.data, [1.0, 2.0])          # every entry restored
 
 
