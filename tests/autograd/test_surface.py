@@ -72,7 +72,10 @@ def test_astype_takes_names_and_dtypes() -> None:
     (lambda: Tensor([1.0, 2.0]).sum(axis=(0, 0)), "sum: repeated axis"),
     (lambda: Tensor(np.zeros((2, 0))).mean(axis=1), "mean: cannot average over an empty"),
     (lambda: Tensor([1.0]).softplus(beta=0), "softplus: beta must be positive, got 0"),
-], ids=["max empty", "max axis", "sum repeated axis", "mean empty", "softplus beta"])
+    (lambda: Tensor([1.0, 2.0]).mean(axis=2), "mean: axis 2 is out of range"),
+    (lambda: Tensor([1.0, 2.0]).sum(axis=-2), "sum: axis -2 is out of range"),
+], ids=["max empty", "max axis", "sum repeated axis", "mean empty", "softplus beta",
+        "mean axis", "sum axis"])
 def test_reduction_errors_name_the_method(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(ValueError, match=f"^{message}"):
         call()
@@ -143,3 +146,11 @@ def test_the_constructor_takes_tensors_names_of_dtypes_and_refuses_the_rest() ->
         Tensor([1j])
     with pytest.raises(TypeError, match="^Tensor needs numbers, got list with dtype <U1"):
         Tensor(["a"])
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max", "min", "prod", "logsumexp", "var",
+                                  "std"])
+def test_reductions_drop_the_reduced_axes_by_default(name: str) -> None:
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert getattr(x, name)(axis=1).shape == (2,)
+    assert getattr(x, name)().shape == ()
