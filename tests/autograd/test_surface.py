@@ -54,6 +54,7 @@ def test_detach_keeps_the_name_and_scope_and_nothing_of_the_graph() -> None:
     assert d.name == "w" and d.scope == w.scope
     assert d.parents == () and d.params == {} and d.op_name is None and d.is_leaf
     assert d.requires_grad is False and d.grad is None
+    assert w.scope == "" and w.params == {} and w.parents == ()   # made outside any module
     y = w * 2
     dy = y.detach()
     assert dy.parents == () and dy.op_name is None and y.op_name == "mul"
