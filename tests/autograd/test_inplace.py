@@ -6,9 +6,11 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_ae as tg
-from tinygrad_ae import Tensor, no_grad
+from tinygrad_ae import Tensor, no_grad, strategies
 from tinygrad_ae.data import correlated_2d
 from tinygrad_ae.models import PaperAutoencoder
 from tinygrad_ae.nn import Linear, mse_loss
@@ -17,6 +19,26 @@ from tinygrad_ae.pca import min_reconstruction_loss
 OPERATORS = {"+=": lambda t, v: t.__iadd__(v), "-=": lambda t, v: t.__isub__(v),
              "*=": lambda t, v: t.__imul__(v), "/=": lambda t, v: t.__itruediv__(v)}
 EXPECTED = {"+=": [3.0, 4.0], "-=": [-1.0, 0.0], "*=": [2.0, 4.0], "/=": [0.5, 1.0]}
+
+
+NUMPY = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
+
+
+@pytest.mark.parametrize("operator", OPERATORS)
+@given(data=st.data(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_update_matches_numpy_for_any_operand_that_broadcasts_to_the_tensor(operator, data,
+                                                                            dtype):
+    shape = data.draw(strategies.shapes())
+    operand_shape = data.draw(st.sampled_from([shape, shape[1:], (1,) * len(shape), ()]))
+    start = data.draw(strategies.arrays(shape, dtype))
+    operand = data.draw(strategies.arrays(operand_shape, np.float64, domain="nonzero"))
+    t = Tensor(start, requires_grad=True)
+    array = t.data
+    with no_grad():
+        OPERATORS[operator](t, data.draw(st.sampled_from([operand, Tensor(operand)])))
+    assert t.data is array and t.dtype == dtype and t.is_leaf
+    np.testing.assert_allclose(t.data, NUMPY[operator](start, operand).astype(dtype),
+                               rtol=1e-6 if dtype == np.float32 else 1e-15)
 
 
 @pytest.mark.parametrize("operator", OPERATORS)
@@ -232,3 +254,22 @@ def test_second_derivatives_pass_through_a_recorded_setitem():
     np.testing.assert_allclose(g.data, [1 + 3 * 1.0, 0.0, 1.0])
     (h,) = tg.grad(g.sum(), x)
     np.testing.assert_allclose(h.data, [6.0, 0.0, 0.0])
+
+
+def test_a_view_of_a_parameter_cannot_be_changed_in_grad_mode():
+    """w[0:2] shares w's memory: a recorded change through it would change the parameter
+    behind the graph's back, so it raises (as in PyTorch), and w is left as it was."""
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    view = w[0:2]
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor is a view of the tensor it was "
+                                           r"made from \(by 'getitem'\)"):
+        view += 1.0
+    with pytest.raises(RuntimeError, match="setitem: this tensor is a view"):
+        w.reshape(3, 1)[0] = 5.0
+    np.testing.assert_array_equal(w.data, [1.0, 2.0, 3.0])
+
+
+def test_an_int_tensor_cannot_take_a_float_in_place():
+    index = Tensor([3.0, 1.0]).argmax()          # an int64 tensor
+    with pytest.raises(TypeError, match=r"\+=: cannot change a tensor of dtype int64 in place"):
+        index += 0.5

@@ -102,6 +102,8 @@ def test_clip_needs_a_bound_and_takes_tensor_bounds():
      "flatten: start_dim 1 comes after end_dim 0"),
     (lambda: Tensor(np.zeros((2, 3))).permute(1), ValueError,
      r"permute: 1 axes given for a tensor with 2 axes \(shape \(2, 3\)\)"),
+    (lambda: Tensor(np.zeros((2, 3))).permute(1, 0, dims=(1, 0)), TypeError,
+     "permute: pass the axes or dims=, not both"),
     (lambda: Tensor(np.zeros((2, 3))).permute(0, 0), ValueError,
      "transpose: axes .* are not a permutation"),
     (lambda: Tensor(np.zeros((2, 3))).expand(3), ValueError,

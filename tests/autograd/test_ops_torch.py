@@ -121,6 +121,11 @@ CASES += [
     Case("clip[tensor bounds]", lambda x, lo: x.clip(lo, 1.1),
          lambda x, lo: torch.clamp(x, lo, torch.tensor(1.1, dtype=x.dtype)),
          (ops.DISTINCT, ops.INTERLEAVED), shapes=_same_shapes(2, 0)),
+    # One grid for x and the lower bound: x = lo is common, and x keeps the gradient there.
+    # (The upper bound is off the grid: where lo = hi PyTorch gives nobody a gradient.)
+    Case("clip[tensor bounds, ties]", lambda x, lo: x.clip(lo, 1.15),
+         lambda x, lo: torch.clamp(x, lo, torch.tensor(1.15, dtype=x.dtype)),
+         (ops.DISTINCT, ops.DISTINCT), shapes=_same_shapes(2, 0)),
     Case("maximum", tg.maximum, torch.maximum, (ops.DISTINCT, ops.INTERLEAVED)),
     Case("minimum", tg.minimum, torch.minimum, (ops.DISTINCT, ops.INTERLEAVED)),
     # The same grid for both: ties are common, and both split the gradient equally.

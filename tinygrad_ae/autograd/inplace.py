@@ -208,7 +208,17 @@ class InPlaceMethods:
                 f"while gradients are recorded; do it inside `with no_grad():` (as an "
                 f"optimizer step does), or compute a new tensor (x = x + ...)"
             )
-        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        records = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        if records and self._op is not None and self.data.base is not None:
+            # A view made by an op (reshape, transpose, indexing) shares the memory of the
+            # tensor it was made from, perhaps a parameter: writing through it would change
+            # that tensor behind the graph's back. PyTorch refuses this case too.
+            raise RuntimeError(
+                f"{operator}: this tensor is a view of the tensor it was made from (by "
+                f"'{self._op.name}'), so changing it in place while gradients are recorded "
+                f"would change that tensor too; compute a new tensor (x = x + ...) instead"
+            )
+        return records
 
     def _writable(self, operator: str) -> None:
         if not self.data.flags.writeable:

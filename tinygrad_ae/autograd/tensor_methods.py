@@ -289,9 +289,9 @@ class TensorMethods:
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         """Each entry limited to [min, max]; either bound may be None (not both). The
-        gradient reaches the input wherever min ≤ x ≤ max (bounds included, as PyTorch's
-        clamp) and 0 outside; Tensor or array bounds get the gradient where they are the
-        value (x beyond them). Numbers make one ``clip`` node; Tensor bounds, ``where``s.
+        gradient goes to x inside the bounds (bounds included) and is 0 outside, as
+        PyTorch's ``clamp``. Numbers make one ``clip`` node; Tensor or array bounds (which
+        broadcast) get the gradient where they are the result, through ``where``.
 
         >>> Tensor([-2.0, 0.5, 3.0]).clip(-1, 1)
         Tensor([-1. ,  0.5,  1. ])
@@ -301,16 +301,12 @@ class TensorMethods:
         if all(b is None or isinstance(b, (int, float, np.number)) for b in (min, max)):
             return _ops.clip(self, min=None if min is None else float(min),
                              max=None if max is None else float(max))
-        # NOTE: not maximum/minimum, which split a tie in half: at x = bound the input
-        # keeps its whole gradient, as with number bounds and in PyTorch.
         out: Any = self
-        if min is not None:
-            below = np.less(out.data, min.data if isinstance(min, TensorMethods) else min)
-            out = _ops.where(min, out, condition=below)
-        if max is not None:
-            above = np.greater(out.data, max.data if isinstance(max, TensorMethods) else max)
-            out = _ops.where(max, out, condition=above)
-        return out
+        for bound, beyond in ((min, np.less), (max, np.greater)):
+            if bound is not None:
+                limit = bound.data if isinstance(bound, TensorMethods) else np.asarray(bound)
+                out = _ops.where(bound, out, condition=beyond(out.data, limit))
+        return out  # type: ignore[no-any-return]
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """PyTorch's name for :meth:`clip`.

@@ -121,7 +121,8 @@ def _(g, out, x, axis, keepdims, ddof):
     return (g.reshape(kept) * (centred * (2.0 / (count - ddof))),)
 
 
-@op("std", partial="({x} − mean)/((n − {ddof})·{out})", kind="reduce")
+# DISTINCT: where a slice's entries are all equal, std has a kink (like |x| at 0).
+@op("std", domain=DISTINCT, partial="({x} − mean)/((n − {ddof})·{out})", kind="reduce")
 def std(x, *, axis, keepdims, ddof):
     """out = √var(x) over ``axis`` (see ``var``);  ∂out/∂x = (x − mean)/((n − ddof)·out),
     and 0 where out = 0 (every entry equal), as PyTorch takes it."""

@@ -58,7 +58,7 @@ def _(g, out, a, b, needs=(True, True)):
     return (g * share if needs[0] else None), (g * (1 - share) if needs[1] else None)
 
 
-@op("clip", partial="1[{min} ≤ {x} ≤ {max}]")
+@op("clip", domain=DISTINCT, partial="1[{min} ≤ {x} ≤ {max}]")  # no x on a bound
 def clip(x, *, min, max):
     """out = x limited to [min, max] (either bound may be None; where min > max every
     entry becomes max, as in PyTorch);  ∂out/∂x = 1 inside the bounds (bounds included),
