@@ -88,10 +88,6 @@ def _dims(axis: Any, ndim: int) -> tuple[int, ...]:
     return (axis,) if isinstance(axis, int) else tuple(axis)
 
 
-def _count(shape: tuple[int, ...], axis: Any) -> int:
-    return int(np.prod([shape[a] for a in _dims(axis, len(shape))]))
-
-
 def _axes(ndim: int, several: bool = True) -> st.SearchStrategy[Any]:
     """None, one axis (negative too) or, with ``several``, a tuple of distinct axes."""
     if ndim == 0:
