@@ -8,4 +8,7 @@ TINYGRAD_AE_BROWSER=1 bash scripts/setup.sh
 echo "== ruff"; .venv/bin/ruff check .
 echo "== layers"; .venv/bin/lint-imports
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist) halve the wall time on the 2-core CI machines; the tests share
+# no files (each writes under its own tmp_path) and hypothesis keeps its profile per worker.
+# Pass -n 0 to run in one process (a debugger, or -x to stop at the first failure).
+echo "== pytest"; .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

@@ -116,3 +116,107 @@ def test_mean_over_several_axes_divides_by_their_product() -> None:
     np.testing.assert_allclose(m.data, x.data.mean(axis=(0, 2)))
     m.sum().backward()
     np.testing.assert_allclose(x.grad, np.full((2, 3, 4), 1 / 8))
+
+
+def test_clip_passes_the_gradient_at_its_bounds_and_stops_it_outside() -> None:
+    # PyTorch's clamp: ∂/∂x = 1 for min ≤ x ≤ max, bounds included; 0 outside.
+    x = Tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)
+    x.clip(-1.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+    x.zero_grad()
+    x.clip(min=0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 1.0, 1.0, 1.0])
+
+
+def test_maximum_and_minimum_split_a_tie_in_half_and_min_shares_ties() -> None:
+    a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    (a.maximum(b) + a.minimum(b) * 10).sum().backward()
+    np.testing.assert_allclose(a.grad, [10.0, 5.5, 1.0])
+    np.testing.assert_allclose(b.grad, [1.0, 5.5, 10.0])
+    x = Tensor([[1.0, 1.0, 4.0]], requires_grad=True)
+    x.min(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0.5, 0.5, 0.0]])
+
+
+def test_a_mode_is_restored_when_its_block_raises() -> None:
+    for outer, inner in ((enable_grad, no_grad), (no_grad, enable_grad)):
+        with outer():
+            expected = is_grad_enabled()
+            with pytest.raises(KeyError):
+                with inner():
+                    raise KeyError("inside")
+            assert is_grad_enabled() == expected
+    assert is_grad_enabled()
+
+
+def test_backward_inside_no_grad_still_runs_on_the_recorded_graph() -> None:
+    # As in PyTorch: no_grad stops recording, not differentiating what was recorded.
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    y = (x * x).sum()
+    with no_grad():
+        y.backward()
+    np.testing.assert_allclose(x.grad, [2.0, -4.0])
+
+
+def test_grad_without_create_graph_gives_constants_and_with_it_records() -> None:
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    y = (x ** 3).sum()
+    g, = grad(y, [x])
+    assert not g.requires_grad and g.is_leaf
+    g2, = grad((x ** 3).sum(), [x], create_graph=True)
+    assert g2.requires_grad and not g2.is_leaf
+
+
+def test_grad_with_respect_to_an_intermediate_tensor() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    y = (h * h).sum()
+    g_h, = grad(y, [h])
+    np.testing.assert_allclose(g_h.data, 2 * h.data)
+
+
+@pytest.mark.parametrize("constant", [np.array([2.0, 3.0]), 2.0, Tensor([2.0, 3.0])],
+                         ids=["float64 array", "number", "float64 tensor"])
+def test_a_float32_leaf_gets_a_float32_gradient_whatever_it_meets(constant: object) -> None:
+    x = Tensor(np.array([1.0, 4.0], dtype=np.float32), requires_grad=True)
+    (x * constant + constant / (x + 1)).sum().backward()
+    assert x.grad is not None and x.grad.dtype == np.float32 and x.grad.shape == (2,)
+
+
+def test_a_float32_root_accepts_a_float64_seed_and_keeps_float32() -> None:
+    x = Tensor(np.array([1.0, 4.0], dtype=np.float32), requires_grad=True)
+    (x * 2).backward(np.array([1.0, 0.5]))
+    assert x.grad is not None and x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, [2.0, 1.0])
+
+
+def test_a_tensor_used_twice_in_one_op_gets_both_gradients() -> None:
+    x = Tensor([3.0], requires_grad=True)
+    (x * x - x / x).sum().backward()
+    np.testing.assert_allclose(x.grad, [6.0])
+
+
+def test_requires_grad_false_on_a_non_leaf_is_refused() -> None:
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="only works on leaves; use detach"):
+        y.requires_grad_(False)
+    leaf = Tensor([1.0])
+    assert leaf.requires_grad_() is leaf and leaf.requires_grad
+
+
+def test_clip_with_tensor_bounds_gives_a_tie_to_the_input_as_number_bounds_do() -> None:
+    x = Tensor([0.0, -3.0, 3.0, 1.0], requires_grad=True)
+    lo = Tensor([0.0, -1.0, -1.0, 0.0], requires_grad=True)
+    hi = Tensor([1.0, 1.0, 1.0, 1.0], requires_grad=True)
+    x.clip(lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 0.0, 1.0])   # PyTorch's clamp
+    np.testing.assert_array_equal(lo.grad, [0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad, [0.0, 0.0, 1.0, 0.0])
+
+
+def test_std_of_equal_entries_has_gradient_zero() -> None:
+    # The formula (x − mean)/((n − ddof)·std) is 0/0 there; PyTorch's convention is 0.
+    x = Tensor([2.0, 2.0, 2.0], requires_grad=True)
+    x.std().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])

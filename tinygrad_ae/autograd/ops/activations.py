@@ -95,7 +95,7 @@ def _(g, out, x, approximate="none"):
     return (g * (normal_cdf(x) + x * exp(x * x * -0.5) * _INV_SQRT_2PI),)
 
 
-@op("softplus", partial="σ({beta}·{x}) if {beta}·{x} ≤ {threshold} else 1")
+@op("softplus", partial="1 if {beta}·{x} > {threshold} else σ({beta}·{x})")
 def softplus(x, *, beta=1.0, threshold=20.0):
     """out = ln(1 + e^(βx))/β, and x itself where βx > threshold (PyTorch's definition);
     ∂out/∂x = σ(βx), or 1 in the linear part.
