@@ -186,3 +186,10 @@ def test_a_workloads_own_tolerance_is_used_and_only_widens_float32_where_set():
     assert bench.WORKLOADS["W1"].rtol is None
     assert bench.losses_agree([1.0], [1.0 + 1e-4], "float32", rtol=3e-4)
     assert not bench.losses_agree([1.0], [1.0 + 1e-4], "float32")
+
+
+def test_resident_memory_per_op_is_measured_in_a_fresh_process():
+    # The fresh process imports the chain from the package; a wrong import path made every
+    # measurement silently None after the re-layout.
+    per_op = bench.resident_memory_per_op("tinygrad_ae", np.float64, n_ops=20_000)
+    assert per_op is not None and 0 < per_op < 10_000

@@ -480,7 +480,7 @@ def chain_memory(dtype: Any = np.float64, n_ops: int = 10_000, width: int = 8
 _RSS_SCRIPT = """
 import gc, sys
 import numpy as np
-from tinygrad_ae.bench import _chain_forward
+from tinygrad_ae.studies.bench.workloads import _chain_forward
 framework, dtype, n_ops = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if framework == "torch":
     import torch
