@@ -126,7 +126,12 @@ def _w1_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     model = models.PaperAutoencoder(**start)  # type: ignore[arg-type]  # seven floats
     for p in model.parameters():
         p.data = p.data.astype(dtype)
-    opt = optim.SGD(model.parameters(), lr=size["lr"])
+    return _sgd_step(model, X, size["lr"])
+
+
+def _sgd_step(model: Any, X: np.ndarray, lr: float) -> Step:
+    """One full-batch SGD step of ``model`` on the paper's loss, as a user writes it."""
+    opt = optim.SGD(model.parameters(), lr=lr)
     x = Tensor(X)
 
     def step() -> float:
@@ -570,16 +575,7 @@ def _w7_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     model = models.LinearAutoencoder(2, 1)
     for param, value in zip(model.parameters(), (W_e, b_e, W_d, b_d)):
         param.data = value.copy()
-    opt = optim.SGD(model.parameters(), lr=size["lr"])
-    x = Tensor(X)
-
-    def step() -> float:
-        loss = nn.mse_loss(model(x), x, reduction="paper")
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return _sgd_step(model, X, size["lr"])
 
 
 def _w7_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
