@@ -43,9 +43,9 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from tinygrad_ae import nn, optim  # noqa: E402
-from tinygrad_ae.autograd.tensor import Tensor  # noqa: E402
+from tinygrad_ae import optim  # noqa: E402
 from tinygrad_ae.models import ConvAutoencoder  # noqa: E402
+from tinygrad_ae.studies.bench.workloads import training_step  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "performance.md"
@@ -55,16 +55,7 @@ AGREE = {"float32": 1e-5, "float64": 1e-12}
 
 def ours(dtype: np.dtype, X: np.ndarray) -> tuple[ConvAutoencoder, object]:
     model = ConvAutoencoder(SHAPE, CODE, dtype=dtype, rng=0)
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    x = Tensor(X)
-
-    def step() -> float:
-        loss = nn.mse_loss(model(x), x, reduction="paper")
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return model, step
+    return model, training_step(model, X, optim.Adam(model.parameters(), lr=1e-3))
 
 
 def theirs(model: ConvAutoencoder, X: np.ndarray) -> object:

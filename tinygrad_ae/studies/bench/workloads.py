@@ -126,12 +126,12 @@ def _w1_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     model = models.PaperAutoencoder(**start)  # type: ignore[arg-type]  # seven floats
     for p in model.parameters():
         p.data = p.data.astype(dtype)
-    return _sgd_step(model, X, size["lr"])
+    return training_step(model, X, optim.SGD(model.parameters(), lr=size["lr"]))
 
 
-def _sgd_step(model: Any, X: np.ndarray, lr: float) -> Step:
-    """One full-batch SGD step of ``model`` on the paper's loss, as a user writes it."""
-    opt = optim.SGD(model.parameters(), lr=lr)
+def training_step(model: Any, X: np.ndarray, opt: Any) -> Step:
+    """One full-batch step of ``model`` on the paper's loss with optimizer ``opt``, as a
+    user writes it (the tinygrad_ae side of W1p, W7 and the W6 script)."""
     x = Tensor(X)
 
     def step() -> float:
@@ -575,7 +575,7 @@ def _w7_ours(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     model = models.LinearAutoencoder(2, 1)
     for param, value in zip(model.parameters(), (W_e, b_e, W_d, b_d)):
         param.data = value.copy()
-    return _sgd_step(model, X, size["lr"])
+    return training_step(model, X, optim.SGD(model.parameters(), lr=size["lr"]))
 
 
 def _w7_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
