@@ -58,6 +58,7 @@ def _torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
             continue
         if kind == "Identity":  # the output's activation
             continue
+        made: Any
         if kind == "Conv2d":
             made = torch.nn.Conv2d(layer.in_channels, layer.out_channels, 3, stride=2,
                                    padding=1)

@@ -412,8 +412,8 @@ def run_benchmarks(workloads: Sequence[str] = tuple(WORKLOADS),
     for key in workloads:
         missing = missing_for_goal(_workload(key), runnable(_workload(key), frameworks))
         if missing:
-            skipped[key] = (f"needs {', '.join(missing)} (PyTorch is not installed)"
-                            if use_torch else f"needs {', '.join(missing)} (--no-torch)")
+            skipped[key] = ("needs PyTorch, its reference or its goal's "
+                            + ("(not installed)" if use_torch else "(--no-torch)"))
             continue
         for dtype in dtypes:
             if progress is not None:

@@ -36,7 +36,7 @@ def setting_label(report: Mapping[str, Any]) -> str:
         label = f"the default: {count} BLAS thread{'s' * (count != 1)}"
     else:
         label = "one BLAS thread" if requested == 1 else f"{requested} BLAS threads"
-    if threads.get("torch_threads") is not None:
+    if threads.get("torch_threads") is not None and "torch" in report.get("frameworks", ()):
         label += f", PyTorch {threads['torch_threads']}"
     return label
 
