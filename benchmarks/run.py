@@ -9,7 +9,8 @@ before any time is shown and every goal judged met or missed.
 To regenerate the table in docs/performance.md (one BLAS thread and the default, each in
 a fresh process)::
 
-    python benchmarks/run.py --threads both --json benchmarks/results.json --update-doc docs/performance.md
+    python benchmarks/run.py --threads both --json benchmarks/results.json \
+        --update-doc docs/performance.md
 """
 
 from __future__ import annotations

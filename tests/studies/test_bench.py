@@ -230,10 +230,11 @@ def test_resident_memory_per_op_is_measured_in_a_fresh_process():
 
 def _timed_by_cost(costs: dict[str, float]):
     """A build whose steps cost ``costs[framework]`` seconds each (read by the patched
-    ``_time_block`` below, so nothing here depends on this machine's speed)."""
+    ``_time_block`` below, so nothing here depends on this machine's speed). A gradient
+    step returns another number than the step it is the gradient of, as W8's will."""
     def build(framework, dtype, size):
         def step() -> float:
-            return 1.0
+            return 2.0 if framework.endswith("gradient") else 1.0
         step.cost = costs[framework]  # type: ignore[attr-defined]
         return step
     return build
@@ -249,11 +250,12 @@ def fixed_costs(monkeypatch):
 
 
 def _fake(goal: str, frameworks: tuple[str, ...], costs: dict[str, float],
-          target: float = 2.5) -> bench.Workload:
+          target: float = 2.5, check_against: dict[str, str] | None = None
+          ) -> bench.Workload:
     sizes = {"tiny": {"n_ops": 1000, "width": 8}}
     return bench.Workload("W8-fake", "a fake workload", sizes, target, "—",
                           _timed_by_cost(costs), per_op=goal == "per_op", goal=goal,
-                          frameworks=frameworks)
+                          frameworks=frameworks, check_against=check_against)
 
 
 @pytest.mark.parametrize("goal, frameworks, costs, figure, verdict", [
@@ -265,13 +267,15 @@ def _fake(goal: str, frameworks: tuple[str, ...], costs: dict[str, float],
      "met"),
     ("per_op", ("numpy", "tinygrad_ae"), {"numpy": 1e-3, "tinygrad_ae": 4e-3}, "+3.00 µs",
      "**missed**"),
-    ("gradient", ("tinygrad_ae gradient", "tinygrad_ae"),
-     {"tinygrad_ae gradient": 1.0, "tinygrad_ae": 3.0}, "3.00×", "**missed**"),
+    ("gradient", ("numpy", "tinygrad_ae", "numpy gradient", "tinygrad_ae gradient"),
+     {"numpy": 1.0, "tinygrad_ae": 3.0, "numpy gradient": 1.0, "tinygrad_ae gradient": 1.0},
+     "3.00×", "**missed**"),
 ], ids=["numpy-met", "numpy-missed", "torch-met", "per_op-met", "per_op-missed",
         "gradient-missed"])
 def test_each_goal_kind_is_judged_and_rendered(goal, frameworks, costs, figure, verdict,
                                                fixed_costs):
-    workload = _fake(goal, frameworks, costs)
+    gradients = {"tinygrad_ae gradient": "numpy gradient"} if goal == "gradient" else None
+    workload = _fake(goal, frameworks, costs, check_against=gradients)
     result = bench.time_workload(workload, "float64", size="tiny", repeats=3,
                                  frameworks=("numpy", "tinygrad_ae", "torch"))
     assert result["goal"]["met"] is (verdict == "met")
@@ -284,13 +288,21 @@ def test_each_goal_kind_is_judged_and_rendered(goal, frameworks, costs, figure, 
     assert cells[3].startswith(f"{figure} [") and cells[4] == verdict
 
 
-def test_pytorchs_column_uses_its_own_counterpart(fixed_costs):
-    # A HVP workload: PyTorch's HVP is divided by PyTorch's gradient, not by ours.
-    costs = {"tinygrad_ae gradient": 1.0, "tinygrad_ae": 2.0, "torch gradient": 2.0,
-             "torch": 4.4}
-    workload = _fake("gradient", tuple(costs), costs)
+def test_a_hvp_workload_registers_as_documented_and_pytorch_has_its_counterpart(fixed_costs):
+    # W8 as Workload's docstring registers it: each gradient step is checked against
+    # numpy's gradient, each HVP against numpy's HVP; PyTorch's HVP is divided by
+    # PyTorch's gradient, not by ours.
+    costs = {"numpy": 1.0, "tinygrad_ae": 2.0, "torch": 4.4, "numpy gradient": 0.5,
+             "tinygrad_ae gradient": 1.0, "torch gradient": 2.0}
+    workload = _fake("gradient", tuple(costs), costs, check_against={
+        "tinygrad_ae gradient": "numpy gradient", "torch gradient": "numpy gradient"})
     result = bench.time_workload(workload, "float64", size="tiny", repeats=3,
                                  frameworks=("numpy", "tinygrad_ae", "torch"))
+    infos = result["frameworks"]
+    assert all(info["agrees"] for info in infos.values())
+    assert infos["tinygrad_ae gradient"]["checked_against"] == "numpy gradient"
+    assert infos["numpy gradient"]["checked_against"] == "numpy gradient"
+    assert infos["tinygrad_ae"]["checked_against"] == "numpy"
     assert result["goal"]["value"] == pytest.approx(2.0)
     assert result["goal"]["torch_against"] == "torch gradient"
     assert result["goal"]["torch_value"] == pytest.approx(2.2)

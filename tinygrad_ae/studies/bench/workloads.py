@@ -115,8 +115,13 @@ class Workload:
         return self.frameworks[0]
 
     def reference_of(self, framework: str) -> str:
-        """The framework whose losses ``framework`` must reproduce."""
-        return (self.check_against or {}).get(framework, self.reference)
+        """The framework whose losses ``framework`` must reproduce: the one
+        ``check_against`` names, itself when it is named there as a reference, else the
+        workload's reference."""
+        against = self.check_against or {}
+        if framework in against:
+            return against[framework]
+        return framework if framework in against.values() else self.reference
 
     def goal_text(self) -> str:
         """The goal as the report writes it: ``"≤ 1.5× numpy"``, ``"—"`` without one."""
