@@ -340,7 +340,7 @@ def test_a_second_order_module_without_workloads_is_named_not_skipped(monkeypatc
     monkeypatch.setattr(registry.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setattr(registry.importlib, "import_module", lambda name: object())
     assert registry._second_order() == {}
-    assert "second_order.py defines no WORKLOADS" in registry.UNREGISTERED[0]
+    assert "second_order.py defines no SECOND_ORDER" in registry.UNREGISTERED[0]
 
 
 # --- W6: the conv autoencoder, timed against PyTorch ------------------------------------

@@ -26,7 +26,7 @@ W5      a chain of 10,000 small elementwise ops           µs per op above numpy
 W6      ConvAutoencoder((1, 28, 28), 16), batch 64, Adam  ratio to PyTorch (module conv)
 W7-1e4… LinearAutoencoder(2, 1) at N = 10⁴, 10⁵, 10⁶      ratio to numpy
 W8      Hessian-vector products (module second_order,     ratio to its own gradient
-        when it registers ``WORKLOADS``)
+        when it registers ``SECOND_ORDER``)
 ======= ================================================= ==============================
 
 Before any time is reported, every step runs ``check_steps`` steps from the same start

@@ -2,10 +2,10 @@
 ``workloads``, W6 from ``conv`` and, when the module exists, W8 from ``second_order``.
 
 A new workload module registers here with one line. ``second_order`` is picked up on its
-own: when ``tinygrad_ae/studies/bench/second_order.py`` exists, its ``WORKLOADS`` (a dict
-of :class:`~tinygrad_ae.studies.bench.workloads.Workload` by key, with ``goal="gradient"``)
-join the table; a module without one is named in :data:`UNREGISTERED`, which the report
-prints, so W8 is never left out silently.
+own: when ``tinygrad_ae/studies/bench/second_order.py`` exists, its ``SECOND_ORDER`` (a
+dict of :class:`~tinygrad_ae.studies.bench.workloads.Workload` by key, with
+``goal="gradient"``) joins the table; a module without one is named in
+:data:`UNREGISTERED`, which the report prints, so W8 is never left out silently.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ from .workloads import Workload
 __all__ = ["WORKLOADS", "UNREGISTERED"]
 
 UNREGISTERED: list[str] = []
-"""Workload modules found without a ``WORKLOADS`` table (one sentence each)."""
+"""Workload modules found without their table (one sentence each)."""
 
 
 def _second_order() -> dict[str, Workload]:
     name = f"{__package__}.second_order"
     if importlib.util.find_spec(name) is None:
         return {}
-    table = getattr(importlib.import_module(name), "WORKLOADS", None)
+    table = getattr(importlib.import_module(name), "SECOND_ORDER", None)
     if not isinstance(table, dict) or not all(isinstance(w, Workload) for w in table.values()):
         UNREGISTERED.append("W8 (HVP / gradient) not run: tinygrad_ae/studies/bench/"
-                            "second_order.py defines no WORKLOADS dict of Workload entries")
+                            "second_order.py defines no SECOND_ORDER dict of Workload entries")
         return {}
     return dict(table)
 
