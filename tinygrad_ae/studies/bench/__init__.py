@@ -17,7 +17,7 @@ per framework from the same data and the same initial parameters:
 key     workload                                          goal (``Workload.goal``)
 ======= ================================================= ==============================
 W1      the paper's 2-1-2 linear AE, N=1000, SGD          ratio to numpy
-W1p     the same as the paper's seven equations           none (reported beside W1)
+W1p     the same as the paper's seven equations           ratio to numpy
 W2      64-32-8-32-64 tanh AE, batch 64, Adam             ratio to numpy
 W3      784-256-64-256-784 ReLU AE, batch 256, SGD        ratio to numpy
 W4      linear AE 256→16, N=20000, full batch, SGD        ratio to numpy
