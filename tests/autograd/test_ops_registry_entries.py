@@ -155,3 +155,17 @@ def test_the_registry_check_names_every_op_without_a_vjp():
     with pytest.raises(TypeError, match=r"^ops registered without a vjp: "
                                         r"\['half_written_for_test'\]$"):
         _check_registry()
+
+
+@pytest.mark.parametrize("domain, partial", [
+    ((ops.REALS, ops.REALS), "1"),
+    (ops.REALS, ("1", "1")),
+], ids=["two domains", "two partials"])
+def test_an_entry_with_a_domain_or_partial_too_many_is_refused(domain, partial):
+    with pytest.raises(TypeError, match=r"^op 'one_input_for_test': give one domain and one "
+                                        r"partial per input \('x',\)$"):
+        @tg.op("one_input_for_test", domain=domain, partial=partial)
+        def one_input(x):
+            """out = x."""
+            return x
+    assert "one_input_for_test" not in registry.names()
