@@ -17,8 +17,10 @@ from tinygrad_ae.autograd import ops
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-# Both sides of every kink, and softplus's linear part (β·x > 20) and its edge.
-X = np.array([-3.0, -0.5, 0.25, 2.0, 19.5, 20.0, 20.5, 30.0])
+# Both sides of every kink and the kink itself (PyTorch takes the slope of the left side
+# at 0: negative_slope for leaky_relu, α for elu), and softplus's linear part
+# (β·x > 20) and its edge.
+X = np.array([-3.0, -0.5, 0.0, 0.25, 2.0, 19.5, 20.0, 20.5, 30.0])
 
 CASES = [
     ("leaky_relu", ops.leaky_relu, F.leaky_relu),

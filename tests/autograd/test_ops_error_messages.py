@@ -64,15 +64,6 @@ def test_an_index_that_cannot_be_used_is_refused_in_the_users_terms(index, messa
         Tensor([1.0, 2.0, 3.0])[index]
 
 
-def test_integer_valued_float_and_tensor_indices_select_like_integers():
-    x = Tensor([10.0, 20.0, 30.0], requires_grad=True)
-    picked = x[Tensor([2.0, 0.0, 2.0])]
-    np.testing.assert_array_equal(picked.data, [30.0, 10.0, 30.0])
-    np.testing.assert_array_equal(x[np.array([1.0, 2.0])].data, [20.0, 30.0])
-    picked.sum().backward()
-    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 2.0])  # index 2 picked twice
-
-
 @pytest.mark.parametrize("axis, expected", [(-2, [5.0, 7.0, 9.0]), (-1, [6.0, 15.0]),
                                             ((-2, -1), 21.0), ((1, -2), 21.0)])
 def test_negative_axes_down_to_minus_ndim_count_from_the_end(axis, expected):
