@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import tinygrad_ae as tg
 from tinygrad_ae import Tensor
-from tinygrad_ae.autograd import ops
 
 
 def test_dim_is_an_alias_of_axis_and_keepdim_of_keepdims():
@@ -126,30 +122,3 @@ def test_clip_needs_a_bound_and_takes_tensor_bounds():
 def test_errors_name_the_function_and_what_to_do(call, error, message):
     with pytest.raises(error, match=message):
         call()
-
-
-@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
-       count=st.integers(1, 3), data=st.data(),
-       dtypes=st.lists(st.sampled_from([np.float32, np.float64, np.int64]), min_size=3,
-                       max_size=3),
-       strided=st.booleans())
-def test_stack_forward_is_numpys_stack(shape, count, data, dtypes, strided):
-    # stack's forward fills one empty array rather than calling np.stack: the same values,
-    # dtype (float32 stays float32, mixed inputs promote) and shape, for any axis.
-    axis = data.draw(st.integers(-len(shape) - 1, len(shape)), label="axis")
-    xs = []
-    for i in range(count):
-        x = np.arange(np.prod(shape, dtype=int) * 2).astype(dtypes[i]) * (i + 1)
-        x = x[::2] if strided else x[: x.size // 2]   # a strided view, or contiguous
-        xs.append(x.reshape(shape) if x.size else np.zeros(shape, dtypes[i]))
-    got, expected = ops.stack(*xs, axis=axis), np.stack(xs, axis=axis)
-    assert got.dtype == expected.dtype and got.shape == expected.shape
-    np.testing.assert_array_equal(got, expected)
-
-
-@pytest.mark.parametrize("xs, axis", [
-    ((np.ones(3), np.ones(1)), 0), ((np.ones(3),), 2), ((np.ones(3),), -3), ((), 0),
-], ids=["shapes", "axis-high", "axis-low", "none"])
-def test_stack_forward_keeps_numpys_errors(xs, axis):
-    with pytest.raises(ValueError):     # numpy's AxisError is a ValueError
-        ops.stack(*xs, axis=axis)

@@ -32,17 +32,7 @@ def _(g, out, *xs, axis):
 def stack(*xs, axis):
     """out = the inputs (of one shape) joined along a new ``axis``;  input i's gradient
     is g at position i of that axis."""
-    shape = np.shape(xs[0]) if xs else ()
-    if (not xs or any(np.shape(x) != shape for x in xs)
-            or not -len(shape) - 1 <= axis <= len(shape)):
-        return np.stack(xs, axis=axis)  # numpy's own error: no inputs, shapes, the axis
-    axis %= len(shape) + 1
-    # Each input written into its place of one empty array: np.stack reshapes every input
-    # and concatenates, about 6 µs against 1 µs for two columns of 1000 numbers.
-    out = np.empty(shape[:axis] + (len(xs),) + shape[axis:], dtype=np.result_type(*xs))
-    for i, x in enumerate(xs):
-        out[(slice(None),) * axis + (i,)] = x
-    return out
+    return np.stack(xs, axis=axis)
 
 
 @stack.vjp
