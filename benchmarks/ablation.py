@@ -129,6 +129,10 @@ def _old_paper_forward(self: models.PaperAutoencoder, x: Any) -> Tensor:
     return x_hat
 
 
+def _old_linear(x: Any, weight: Any, bias: Any) -> Any:
+    return x @ weight.T + bias
+
+
 _UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid")
 
 
@@ -183,6 +187,9 @@ ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]]
      lambda: [(Tensor, n if n != "neg" else "__neg__", _generic_unary(n)) for n in _UNARY]),
     ("PaperAutoencoder: x̂ by one stack node (was x̂1 e1 + x̂2 e2, five nodes)", ["W1p"],
      lambda: [(models.PaperAutoencoder, "forward", _old_paper_forward)]),
+    ("linear on narrow outputs: bias added column by column, in place; an outer product "
+     "by columns", ["W7-1e4", "W7-1e5", "W7-1e6", "W1", "W4"],
+     lambda: [(ops.REGISTRY["linear"], "forward", _old_linear)]),
 ]
 
 

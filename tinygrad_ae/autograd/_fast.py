@@ -30,3 +30,40 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
     for j in range(width):
         out[j] = a[:, j].sum()
     return out
+
+
+_NARROW = 4    # affine: at most this many output columns ...
+_MANY = 256    # ... and at least this many rows: work column by column
+
+
+def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``x @ weight.T + bias`` for x of shape (n, in), weight (out, in), bias (out,), fast
+    when the output is tall and skinny (a narrow layer over many samples).
+
+    numpy adds an (out,) bias to an (n, 2) array with a loop two numbers long per row
+    (about 3.5 ns per row here), and multiplies (n, 1) by (1, 2) with a matrix product of
+    inner size 1 (2.5 ns per row); column by column, each is one strided 1-D pass (about
+    0.8 ns per row), and the bias is added in place rather than into a second array. The
+    same products and sums, so the same numbers. From 8 columns on numpy's own loop is as
+    fast (from 16, twice as fast), and below 256 rows nothing is gained: those shapes, and
+    mixed dtypes (whose promotion numpy decides), keep the ordinary expression.
+
+    >>> x, weight, bias = np.arange(300.0).reshape(300, 1), np.array([[2.0], [-1.0]]), np.ones(2)
+    >>> np.array_equal(affine(x, weight, bias), x @ weight.T + bias)
+    True
+    """
+    if (x.ndim != 2 or bias.ndim != 1 or not x.dtype == weight.dtype == bias.dtype
+            or x.dtype.kind != "f" or weight.shape[0] > _NARROW or x.shape[0] < _MANY):
+        return x @ weight.T + bias
+    width = weight.shape[0]
+    if weight.shape[1] == 1:              # an outer product: x's one column times each weight
+        out = np.empty((x.shape[0], width), dtype=x.dtype)
+        column = x[:, 0]
+        for j in range(width):
+            np.multiply(column, weight[j, 0], out=out[:, j])
+    else:
+        out = x @ weight.T
+    for j in range(width):
+        column = out[:, j]
+        column += bias[j]
+    return out

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._fast import sum_rows
+from .._fast import affine, sum_rows
 from ._core import NONZERO, POSITIVE, REALS, _swap_last, op
 from .elementwise import log
 
@@ -155,6 +155,8 @@ def linear(x, weight, bias):
     """out = x @ weightᵀ + bias, the affine map of ``nn.Linear`` as one node (x of shape
     (..., in), weight (out, in), bias (out,));
     ∂L/∂x = g @ weight, ∂L/∂weight = gᵀ x, ∂L/∂bias = Σ g over the leading axes."""
+    if x.ndim == 2:
+        return affine(x, weight, bias)  # numpy is slow on narrow layers over many rows
     return x @ weight.T + bias
 
 
