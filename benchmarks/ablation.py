@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from tinygrad_ae import Tensor, bench, engine, models, nn, ops, optim  # noqa: E402
+from tinygrad_ae.autograd import _fast  # noqa: E402
 from tinygrad_ae.autograd.tensor import STATE  # noqa: E402
 
 # --- the code before each change -------------------------------------------------------
@@ -187,9 +188,11 @@ ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]]
      lambda: [(Tensor, n if n != "neg" else "__neg__", _generic_unary(n)) for n in _UNARY]),
     ("PaperAutoencoder: x̂ by one stack node (was x̂1 e1 + x̂2 e2, five nodes)", ["W1p"],
      lambda: [(models.PaperAutoencoder, "forward", _old_paper_forward)]),
-    ("linear on narrow outputs: bias added column by column, in place; an outer product "
-     "by columns", ["W7-1e4", "W7-1e5", "W7-1e6", "W1", "W4"],
+    ("linear adds its bias in place; on narrow outputs by columns (was x @ Wᵀ + b)",
+     ["W7-1e4", "W7-1e5", "W7-1e6", "W1", "W4", "W3"],
      lambda: [(ops.REGISTRY["linear"], "forward", _old_linear)]),
+    ("… of which: narrow outputs by columns", ["W7-1e4", "W7-1e5", "W7-1e6"],
+     lambda: [(_fast, "_MANY", 2**62)]),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -72,3 +73,18 @@ def test_a_narrow_linear_layer_over_many_rows_has_the_formulas_gradients():
     np.testing.assert_allclose(h.grad, g @ layer.weight.data, rtol=1e-12)
     np.testing.assert_allclose(layer.weight.grad, g.T @ h.data, rtol=1e-12)
     np.testing.assert_allclose(layer.bias.grad, g.sum(axis=0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("rows, n_out", [(300, 2), (300, 20), (3, 2)], ids=["columns", "wide",
+                                                                          "short"])
+def test_affine_returns_a_fresh_array_and_leaves_its_inputs_alone(rows, n_out):
+    # The bias is added in place into the product's array: never into x, weight or bias.
+    rng = np.random.default_rng(0)
+    x, weight, bias = (rng.standard_normal((rows, 3)), rng.standard_normal((n_out, 3)),
+                       rng.standard_normal(n_out))
+    copies = [a.copy() for a in (x, weight, bias)]
+    out = affine(x, weight, bias)
+    for array, copy in zip((x, weight, bias), copies):
+        np.testing.assert_array_equal(array, copy)
+    assert not any(np.shares_memory(out, a) for a in (x, weight, bias))
+    np.testing.assert_allclose(out, x @ weight.T + bias, rtol=1e-14)

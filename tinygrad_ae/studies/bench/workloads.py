@@ -195,7 +195,8 @@ def _numpy_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]],
         for i, act in enumerate(activations):
             W, b = params[2 * i], params[2 * i + 1]
             inputs.append(a)
-            a = a @ W.T + b
+            a = a @ W.T
+            a += b         # into the product's array: a second array costs its page faults
             if act == "tanh":
                 a = np.tanh(a)
             elif act == "relu":
