@@ -33,11 +33,11 @@ def sum_rows(a: np.ndarray) -> np.ndarray:
 
 
 _NARROW = 4    # affine: at most this many output columns ...
-_MANY = 256    # ... and at least this many rows: work column by column
+_MANY = 1024   # ... and at least this many rows: work column by column
 
 
 def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """``x @ weight.T + bias`` for x of shape (n, in), weight (out, in), bias (out,), with
+    """``x @ weight.T + bias`` for x of shape (..., in), weight (out, in), bias (out,), with
     the bias added in place and, for narrow outputs over many rows, column by column.
 
     ``x @ weight.T + bias`` makes a second array of the output's size for the sum; adding
@@ -47,29 +47,34 @@ def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     (about 3.5 ns per row here), and multiplies (n, 1) by (1, 2) with a matrix product of
     inner size 1 (2.5 ns per row); column by column, each is one strided 1-D pass (about
     0.8 ns per row). From 8 columns on numpy's own loop is as fast (from 16, twice as
-    fast), and below 256 rows nothing is gained, so only narrower and taller outputs go
-    by columns. The same products and sums, so the same numbers. Mixed dtypes (whose
-    promotion numpy decides) keep the ordinary expression.
+    fast), and below about 1000 rows too little is gained, so only narrower and taller go
+    by columns. The same products and sums, so the same numbers. Mixed dtypes and other
+    bias shapes (where numpy's promotion and broadcasting decide) keep the ordinary sum.
 
-    >>> x, weight, bias = np.arange(300.0).reshape(300, 1), np.array([[2.0], [-1.0]]), np.ones(2)
+    >>> x, weight, bias = np.arange(2e3).reshape(2000, 1), np.array([[2.0], [-1.0]]), np.ones(2)
     >>> np.array_equal(affine(x, weight, bias), x @ weight.T + bias)
     True
     """
-    if (x.ndim != 2 or bias.ndim != 1 or not x.dtype == weight.dtype == bias.dtype
-            or x.dtype.kind != "f"):
-        return x @ weight.T + bias
     width = weight.shape[0]
-    by_columns = width <= _NARROW and x.shape[0] >= _MANY
-    if by_columns and weight.shape[1] == 1:   # an outer product: x's column times each weight
+    if (width <= _NARROW and x.ndim == 2 == weight.ndim and x.shape[0] >= _MANY
+            and x.dtype == weight.dtype == bias.dtype and bias.shape == (width,)):
+        return _affine_by_columns(x, weight, bias)
+    out = x @ weight.T
+    if out.dtype != bias.dtype or bias.shape != out.shape[-1:]:
+        return out + bias             # numpy's promotion and broadcasting decide the result
+    out += bias
+    return out
+
+
+def _affine_by_columns(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    width = weight.shape[0]
+    if weight.shape[1] == 1:          # an outer product: x's column times each weight
         out = np.empty((x.shape[0], width), dtype=x.dtype)
         column = x[:, 0]
         for j in range(width):
             np.multiply(column, weight[j, 0], out=out[:, j])
     else:
         out = x @ weight.T
-    if not by_columns:
-        out += bias
-        return out
     for j in range(width):
         column = out[:, j]
         column += bias[j]
