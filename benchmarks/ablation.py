@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from tinygrad_ae import Tensor, bench, engine, nn, ops, optim  # noqa: E402
+from tinygrad_ae import Tensor, bench, engine, models, nn, ops, optim  # noqa: E402
+from tinygrad_ae.autograd import _fast  # noqa: E402
 from tinygrad_ae.autograd.tensor import STATE  # noqa: E402
 
 # --- the code before each change -------------------------------------------------------
@@ -118,6 +119,21 @@ def _old_adam_step(self: optim.Adam) -> None:
         p.data -= (lr / (1.0 - beta1 ** t)) * (m / denominator)
 
 
+def _old_paper_forward(self: models.PaperAutoencoder, x: Any) -> Tensor:
+    x = models.autoencoders._paper_input(x, "PaperAutoencoder")
+    _, _, _, x_hat1, x_hat2 = self._equations(x)
+    n = x.shape[0]
+    with self.named_scope("decoder"):
+        unit = np.eye(2, dtype=x_hat1.dtype)
+        x_hat = x_hat1.reshape(n, 1) * unit[0] + x_hat2.reshape(n, 1) * unit[1]
+    x_hat.name = "x̂"
+    return x_hat
+
+
+def _old_linear(x: Any, weight: Any, bias: Any) -> Any:
+    return x @ weight.T + bias
+
+
 _UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid")
 
 
@@ -170,6 +186,13 @@ ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]]
      lambda: [(optim.Adam, "_step_all_at_once", lambda self: False)]),
     ("unary ops' fast path (x.tanh(), -x)", ["W2", "W5"],
      lambda: [(Tensor, n if n != "neg" else "__neg__", _generic_unary(n)) for n in _UNARY]),
+    ("PaperAutoencoder: x̂ by one stack node (was x̂1 e1 + x̂2 e2, five nodes)", ["W1p"],
+     lambda: [(models.PaperAutoencoder, "forward", _old_paper_forward)]),
+    ("linear adds its bias in place; on narrow outputs by columns (was x @ Wᵀ + b)",
+     ["W7-1e4", "W7-1e5", "W7-1e6", "W1", "W4", "W3"],
+     lambda: [(ops.REGISTRY["linear"], "forward", _old_linear)]),
+    ("… of which: narrow outputs by columns", ["W7-1e4", "W7-1e5", "W7-1e6"],
+     lambda: [(_fast, "_MANY", 2**62)]),
 ]
 
 
@@ -201,11 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--update-doc", metavar="PATH")
+    parser.add_argument("--only", metavar="TEXT", default="",
+                        help="run only the changes whose title contains TEXT")
     args = parser.parse_args(argv)
     lines = ["| change | workload | ratio to numpy without it | with it | gain per step |",
              "| --- | --- | --- | --- | --- |"]
     start = time.perf_counter()
     for title, workloads, patches in ABLATIONS:
+        if args.only not in title:
+            continue
         for workload in workloads:
             base, now, before = measure(workload, patches, args.repeats)
             lines.append(f"| {title} | {workload} | {before / base:.2f}× | {now / base:.2f}× "

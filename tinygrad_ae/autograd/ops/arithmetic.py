@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._fast import sum_rows
+from .._fast import MANY_ROWS, affine, sum_rows
 from ._core import NONZERO, POSITIVE, REALS, _swap_last, op
 from .elementwise import log
 
@@ -155,7 +155,9 @@ def linear(x, weight, bias):
     """out = x @ weightᵀ + bias, the affine map of ``nn.Linear`` as one node (x of shape
     (..., in), weight (out, in), bias (out,));
     ∂L/∂x = g @ weight, ∂L/∂weight = gᵀ x, ∂L/∂bias = Σ g over the leading axes."""
-    return x @ weight.T + bias
+    if x.ndim == 2 and x.shape[0] >= MANY_ROWS:
+        return affine(x, weight, bias)  # in place, and by columns where numpy is slow
+    return x @ weight.T + bias          # a small batch: the checks would cost more
 
 
 @linear.vjp
