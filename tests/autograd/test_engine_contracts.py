@@ -118,9 +118,16 @@ def test_a_float32_backward_pass_runs_in_float32_whatever_the_seed(spy_op) -> No
     double(x).sum().backward()
     double(x).sum().backward(np.float64(1.0))
     double(x).backward(Tensor(np.ones(2)))              # a float64 Tensor as the seed
-    grad(double(x), x, grad_outputs=Tensor(np.ones(2)))
-    assert [g.dtype for g in seen] == [np.float32] * 4
+    assert [g.dtype for g in seen] == [np.float32] * 3
     assert x.grad.dtype == np.float32
+
+
+def test_a_float32_grad_pass_runs_in_float32_whatever_the_grad_outputs(spy_op) -> None:
+    double, seen, _ = spy_op
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    grad(double(x), x, grad_outputs=np.ones(2))
+    grad(double(x), x, grad_outputs=Tensor(np.ones(2)))
+    assert [g.dtype for g in seen] == [np.float32] * 2
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -157,6 +164,25 @@ def test_a_reduced_gradient_is_made_whole_before_two_broadcast_inputs_share_it()
     gx, gy = grad((x2 * y2).mean(), [x2, y2])          # ∂/∂xᵢ = Σⱼ yⱼ/12, ∂/∂yⱼ = Σᵢ xᵢ/12
     np.testing.assert_allclose(gx.data, np.full((3, 1), 10 / 12))
     np.testing.assert_allclose(gy.data, np.full((1, 4), 6 / 12))
+
+
+def test_a_broadcast_parameter_gets_the_sum_over_every_copy() -> None:
+    # L = Σ (s·x + b + c) over x of shape (2, 3, 4): ∂L/∂s = Σ x, ∂L/∂bₖ = 2·3, ∂L/∂cⱼ = 2·4;
+    # and over a (5, 4) matrix, ∂/∂bₖ Σ xᵢₖ·bₖ = Σᵢ xᵢₖ (the column sums).
+    x = np.arange(24.0).reshape(2, 3, 4)
+    s = Tensor(2.0, requires_grad=True)
+    b = Tensor(np.zeros(4), requires_grad=True)
+    c = Tensor(np.zeros((3, 1)), requires_grad=True)
+    (s * x + b + c).sum().backward()
+    assert s.grad == x.sum()
+    np.testing.assert_array_equal(b.grad, np.full(4, 6.0))
+    np.testing.assert_array_equal(c.grad, np.full((3, 1), 8.0))
+    m = np.arange(20.0).reshape(5, 4)
+    b2 = Tensor(np.ones(4), requires_grad=True)
+    s2 = Tensor(1.0, requires_grad=True)
+    (Tensor(m) * b2 * s2).sum().backward()
+    np.testing.assert_array_equal(b2.grad, m.sum(axis=0))
+    assert s2.grad == m.sum()
 
 
 def test_grad_with_respect_to_a_tensor_that_met_only_a_reduced_gradient_has_its_shape() -> None:
