@@ -134,6 +134,7 @@ def test_a_recorded_setitem_keeps_the_dtype_and_is_one_index_put() -> None:
     h = x * 2.0
     h[1] = 10.0                                         # a Python float into float32
     assert h.op_name == "index_put" and h.dtype == np.float32
+    np.testing.assert_array_equal(h.data, [2.0, 10.0, 6.0])
     h.sum().backward()                                  # entry 1 no longer depends on x
     np.testing.assert_array_equal(x.grad, [2.0, 0.0, 2.0])
     assert x.grad.dtype == np.float32
