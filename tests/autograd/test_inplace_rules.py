@@ -49,6 +49,9 @@ def test_each_refusal_starts_with_the_operator_the_user_wrote(operator: str) -> 
     with pytest.raises(RuntimeError, match=rf"^{re.escape(operator)}: this tensor's memory is read-only "
                        r"\(a broadcast view, such as expand\(\) makes\); change a copy instead$"):
         _apply(Tensor([1.0]).expand(3), operator, 1.0)
+    with pytest.raises(RuntimeError, match=rf"^{re.escape(operator)}: this tensor's memory is "
+                       r"read-only"):                  # the same, when the change is recorded
+        _apply(Tensor([1.0]).expand(2), operator, Tensor([1.0, 1.0], requires_grad=True))
     view = (leaf * 1.0).reshape(2, 1)
     with pytest.raises(RuntimeError, match=rf"^{re.escape(operator)}: this tensor is a view of the tensor "
                        r"it was made from \(by 'reshape'\), so changing it in place"):
