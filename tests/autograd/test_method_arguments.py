@@ -42,15 +42,19 @@ def test_a_fresh_engine_records_gradients_with_no_anomaly_check_scope_or_change(
     (lambda: tg.cat([Tensor(1.0)]), ValueError, "cat: zero-dimensional tensors cannot be joined; "
                                                 "use stack$"),
     (lambda: tg.cat([Tensor(M)], axis=2), ValueError, "cat: axis 2 is out of range"),
-    (lambda: tg.cat([Tensor(M), Tensor(M), Tensor(np.zeros((2, 4)))]), ValueError,
+    (lambda: tg.cat([Tensor(M), Tensor(np.zeros((2, 4)))]), ValueError,
      r"cat: shapes \(2, 3\) and \(2, 4\) differ outside axis 0; every other axis must match$"),
+    (lambda: tg.cat([Tensor(M), Tensor(M), Tensor(np.zeros((2, 4)))]), ValueError,
+     r"cat: shapes \(2, 3\) and \(2, 4\) differ outside axis 0"),
+    (lambda: tg.cat([Tensor(M), Tensor(np.zeros(3))]), ValueError,
+     r"cat: shapes \(2, 3\) and \(3,\) differ outside axis 0"),
     (lambda: tg.stack([Tensor(M)], axis=0, dim=0), TypeError, "stack: pass axis or dim, not both"),
     (lambda: tg.stack([Tensor(M)], axis=3), ValueError, "stack: axis 3 is out of range"),
     (lambda: tg.stack(Tensor(M)), TypeError, "stack: pass a list or tuple of tensors, not one"),
     (lambda: tg.stack([]), ValueError, "stack: needs at least one tensor$"),
 ], ids=["flip both", "flip axis", "unsqueeze axis", "unsqueeze both", "argmin axis",
         "split zero", "split sum", "split negative", "cat both", "cat 0-d", "cat axis",
-        "cat third shape", "stack both", "stack axis", "stack one tensor", "stack empty"])
+        "cat second shape", "cat third shape", "cat ndim", "stack both", "stack axis", "stack one tensor", "stack empty"])
 def test_each_refusal_starts_with_the_name_the_user_called(call: Callable[[], Any],
                                                             kind: type, message: str) -> None:
     with pytest.raises(kind, match=f"^{message}"):
