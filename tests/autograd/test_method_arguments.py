@@ -54,7 +54,8 @@ def test_a_fresh_engine_records_gradients_with_no_anomaly_check_scope_or_change(
     (lambda: tg.stack([]), ValueError, "stack: needs at least one tensor$"),
 ], ids=["flip both", "flip axis", "unsqueeze axis", "unsqueeze both", "argmin axis",
         "split zero", "split sum", "split negative", "cat both", "cat 0-d", "cat axis",
-        "cat second shape", "cat third shape", "cat ndim", "stack both", "stack axis", "stack one tensor", "stack empty"])
+        "cat second shape", "cat third shape", "cat ndim", "stack both", "stack axis",
+        "stack one tensor", "stack empty"])
 def test_each_refusal_starts_with_the_name_the_user_called(call: Callable[[], Any],
                                                             kind: type, message: str) -> None:
     with pytest.raises(kind, match=f"^{message}"):
