@@ -193,6 +193,24 @@ def test_grad_with_respect_to_a_tensor_that_met_only_a_reduced_gradient_has_its_
     assert gh.shape == (2, 3) and gx.shape == (2, 3)
     np.testing.assert_array_equal(gh.data, np.ones((2, 3)))
     np.testing.assert_array_equal(gx.data, np.full((2, 3), 2.0))
+    gh, gx = grad(h.sum(), [h, x], create_graph=True)   # the same, as differentiable Tensors
+    assert gh.shape == (2, 3) and gx.shape == (2, 3)
+    np.testing.assert_array_equal(gx.data, np.full((2, 3), 2.0))
+
+
+def test_second_derivatives_through_an_op_that_hands_one_gradient_to_two_inputs() -> None:
+    # f = Σ (a + b)² · 1: ∂f/∂a = ∂f/∂b = 2(a + b); the sum of both over a gives 4 per entry.
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 5.0], requires_grad=True)
+    s = a + b
+    ga, gb = grad((s * s).sum(), [a, b], create_graph=True)
+    np.testing.assert_array_equal(ga.data, [8.0, 14.0])
+    np.testing.assert_array_equal(gb.data, [8.0, 14.0])
+    (hab,) = grad((ga + gb).sum(), a)
+    np.testing.assert_array_equal(hab.data, [4.0, 4.0])
+    c = Tensor([1.0, -1.0], requires_grad=True)
+    gc1, gc2 = grad((c + c).sum(), [c, c], create_graph=True)   # one input given twice
+    np.testing.assert_array_equal(gc1.data, [2.0, 2.0])
 
 
 # --- topological order -------------------------------------------------------------------
