@@ -8,6 +8,8 @@ Expected values come from numpy on the same data, or are written out by hand.
 
 from __future__ import annotations
 
+import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,10 +54,19 @@ def test_a_fresh_engine_records_gradients_with_no_anomaly_check_scope_or_change(
     (lambda: tg.stack([Tensor(M)], axis=3), ValueError, "stack: axis 3 is out of range"),
     (lambda: tg.stack(Tensor(M)), TypeError, "stack: pass a list or tuple of tensors, not one"),
     (lambda: tg.stack([]), ValueError, "stack: needs at least one tensor$"),
+    (lambda: Tensor(M).log_softmax(axis=0, dim=0), TypeError,
+     "log_softmax: pass axis or dim, not both"),
+    (lambda: Tensor(M).split(1, axis=0, dim=0), TypeError, "split: pass axis or dim, not both"),
+    (lambda: Tensor(M).min(axis=5), ValueError, "min: axis 5 is out of range"),
+    (lambda: Tensor(np.zeros(0)).min(), ValueError,
+     "min: cannot take the minimum of an empty tensor$"),
+    (lambda: Tensor([1.0]) & Tensor([2.0]), TypeError, "& needs boolean tensors"),
+    (lambda: (Tensor([1.0]) > 0) | Tensor([2.0]), TypeError, r"\| needs boolean tensors"),
 ], ids=["flip both", "flip axis", "unsqueeze axis", "unsqueeze both", "argmin axis",
         "split zero", "split sum", "split negative", "cat both", "cat 0-d", "cat axis",
         "cat second shape", "cat third shape", "cat ndim", "stack both", "stack axis",
-        "stack one tensor", "stack empty"])
+        "stack one tensor", "stack empty", "log_softmax both", "split both", "min axis",
+        "min empty", "and", "or"])
 def test_each_refusal_starts_with_the_name_the_user_called(call: Callable[[], Any],
                                                             kind: type, message: str) -> None:
     with pytest.raises(kind, match=f"^{message}"):
@@ -104,3 +115,28 @@ def test_maximum_and_minimum_of_two_plain_values_make_a_tensor() -> None:
     np.testing.assert_array_equal(tg.minimum([1.0, 5.0], np.array([3.0, 3.0])).data, [1.0, 3.0])
     np.testing.assert_array_equal(tg.where(np.array([True, False]), [1.0, 2.0], 0.0).data,
                                   [1.0, 0.0])
+
+
+@pytest.mark.parametrize("symbol", ["<", "<=", ">", ">=", "==", "!="])
+def test_a_comparison_of_shapes_that_do_not_broadcast_names_its_symbol(symbol: str) -> None:
+    compare, reference = {"<": (operator.lt, np.less), "<=": (operator.le, np.less_equal),
+                          ">": (operator.gt, np.greater), ">=": (operator.ge, np.greater_equal),
+                          "==": (operator.eq, np.equal), "!=": (operator.ne, np.not_equal)}[symbol]
+    a, b = Tensor([1.0, 2.0]), Tensor([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=rf"^{re.escape(symbol)}: cannot compare shapes \(2,\) "
+                       r"and \(3,\); trailing axes must be equal or 1$"):
+        compare(a, b)
+    np.testing.assert_array_equal(compare(a, 1.5).data, reference(a.data, 1.5))
+
+
+def test_any_and_all_read_every_entry() -> None:
+    assert (Tensor([0.0, 1.0]) > 0).any() and not (Tensor([0.0, 1.0]) > 0).all()
+    assert not (Tensor([0.0, 0.0]) > 0).any()
+
+
+def test_maximum_of_a_tensor_and_a_number_sends_the_gradient_to_the_tensor() -> None:
+    # max(x, 0) = relu: ∂/∂x is 1 where x > 0 and 0 where x < 0.
+    x = Tensor([-1.0, 2.0], requires_grad=True)
+    tg.maximum(x, 0.0).sum().backward()
+    tg.minimum(1.0, x).sum().backward()                # min(1, x): 1 where x < 1
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
