@@ -60,13 +60,15 @@ def test_a_fresh_engine_records_gradients_with_no_anomaly_check_scope_or_change(
     (lambda: Tensor(M).min(axis=5), ValueError, "min: axis 5 is out of range"),
     (lambda: Tensor(np.zeros(0)).min(), ValueError,
      "min: cannot take the minimum of an empty tensor$"),
+    (lambda: tg.where(np.array([True, False]), Tensor(np.zeros(3)), 0.0), ValueError,
+     r"where: cannot broadcast the shapes of condition \(2,\), input \(3,\) and other \(\)$"),
     (lambda: Tensor([1.0]) & Tensor([2.0]), TypeError, "& needs boolean tensors"),
     (lambda: (Tensor([1.0]) > 0) | Tensor([2.0]), TypeError, r"\| needs boolean tensors"),
 ], ids=["flip both", "flip axis", "unsqueeze axis", "unsqueeze both", "argmin axis",
         "split zero", "split sum", "split negative", "cat both", "cat 0-d", "cat axis",
         "cat second shape", "cat third shape", "cat ndim", "stack both", "stack axis",
         "stack one tensor", "stack empty", "log_softmax both", "split both", "min axis",
-        "min empty", "and", "or"])
+        "min empty", "where shapes", "and", "or"])
 def test_each_refusal_starts_with_the_name_the_user_called(call: Callable[[], Any],
                                                             kind: type, message: str) -> None:
     with pytest.raises(kind, match=f"^{message}"):
@@ -83,6 +85,9 @@ def test_dim_dims_and_keepdim_are_read_as_axis_and_keepdims() -> None:
     assert t.argmin(keepdim=True).shape == (1, 1)
     assert [p.shape for p in t.split(2, dim=1)] == [(2, 2), (2, 1)]
     assert tg.concatenate([t, t], dim=1).shape == (2, 6)
+    assert tg.concatenate([t, t], 1).shape == (2, 6)
+    assert [p.shape for p in tg.split(t, 2, dim=1)] == [(2, 2), (2, 1)]
+    assert [p.shape for p in tg.split(t, [1, 2], 1)] == [(2, 1), (2, 2)]
     assert tg.cat([t, t], dim=1).shape == (2, 6)
     assert tg.stack([t, t], dim=2).shape == (2, 3, 2)
     np.testing.assert_allclose(t.log_softmax(dim=0).data,
