@@ -2,8 +2,10 @@
 # Mutation testing of one subpackage with mutmut 3 (not in CI: it runs the tests once per
 # mutant). Usage:
 #
-#   scripts/mutate.sh PACKAGE [FILES]   # PACKAGE: autograd, theory, nn, optim, models, data, viz
-#                                       # FILES: a glob inside it, e.g. 'tensor*.py' (default *)
+#   scripts/mutate.sh PACKAGE [FILES...]  # PACKAGE: autograd, theory, nn, optim, models, data, viz
+#                                         # FILES: globs inside it, e.g. 'tensor*.py' (default *);
+#                                         # several globs are mutated in one run (one folder,
+#                                         # one collection of test timings)
 #
 # mutmut reads its settings from the pyproject.toml in the folder it runs in, so the
 # script copies the project into build/mutmut/PACKAGE/ (git-ignored; build/ is skipped by
@@ -20,6 +22,10 @@
 # into that run's folder and runs only the mutants listed in its results.txt (a larger
 # suite kills every mutant a smaller one killed, so the others need no second run). Only
 # while the code is unchanged: after a merge, tests of new code fail to collect; run afresh.
+# MUTMUT_ONLY='PATTERN ...' runs only the mutants whose names match one of the patterns
+# (mutmut's fnmatch on names such as 'tinygrad_ae.autograd.engine.x_backward__mutmut_3';
+# e.g. 'tinygrad_ae.autograd.engine.*' runs one file first); the others stay unjudged and
+# can be run later in the same folder with `mutmut run PATTERN`.
 # PYTHON (default .venv/bin/python) must have mutmut installed. The results go to
 # build/mutmut/PACKAGE/results.txt (every mutant that was not killed, with its status) and
 # build/mutmut/PACKAGE/score.txt (the counts); `cd build/mutmut/PACKAGE && mutmut show NAME`
@@ -33,11 +39,19 @@ case "$package" in
     autograd|theory|nn|optim|models|data|viz) ;;
     *) echo "usage: scripts/mutate.sh autograd|theory|nn|optim|models|data|viz" >&2; exit 2 ;;
 esac
-files=${2:-*}
+shift
+globs=("$@")
+[ ${#globs[@]} -gt 0 ] || globs=("*")
+only=()
+[ -n "${MUTMUT_ONLY:-}" ] && read -r -a only <<< "$MUTMUT_ONLY"
+files=${globs[*]}
 python=${PYTHON:-$root/.venv/bin/python}
 children=${MUTMUT_CHILDREN:-1}
 # One folder per package, file glob and label, so runs never share (or delete) a folder.
-scope=$package${2:+-${2//[^A-Za-z0-9_]/_}}
+all_globs=${globs[*]}
+[ "$all_globs" = "*" ] && all_globs=
+all_globs=${all_globs// /+}
+scope=$package${all_globs:+-${all_globs//[^A-Za-z0-9_+]/_}}
 work=$root/build/mutmut/$scope${MUTMUT_LABEL:+-$MUTMUT_LABEL}
 
 tests=("tests/$package" "tinygrad_ae/$package")
@@ -77,8 +91,8 @@ import sys
 
 path, package, files, *tests = sys.argv[1:]
 text = open(path, encoding="utf-8").read()
-text = re.sub(r'^only_mutate = .*$', f'only_mutate = ["tinygrad_ae/{package}/{files}"]', text,
-              flags=re.M)
+globs = ", ".join(f'"tinygrad_ae/{package}/{f}"' for f in files.split())
+text = re.sub(r'^only_mutate = .*$', f'only_mutate = [{globs}]', text, flags=re.M)
 selection = ", ".join(f'"{t}"' for t in tests)
 # PyTorch is imported by the oracle: fork workers from a clean server, not from a
 # process that has already started PyTorch's threads.
@@ -91,7 +105,7 @@ EOF
 cd "$work"
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 HYPOTHESIS_PROFILE=ci
 start=$(date +%s)
-nice -n 19 "$python" -m mutmut run --max-children "$children" || true
+nice -n 19 "$python" -m mutmut run --max-children "$children" ${only[@]+"${only[@]}"} || true
 "$python" -m mutmut results > results.txt || true
 "$python" -m mutmut export-cicd-stats >/dev/null || true
 elapsed=$(( $(date +%s) - start ))

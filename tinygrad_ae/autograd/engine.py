@@ -263,6 +263,8 @@ def grad(
                     f"grad_outputs of that shape"
                 )
             seed = np.ones_like(out.data)
+        if isinstance(seed, Tensor) and seed.data.dtype != out.data.dtype:
+            seed = seed.astype(out.data.dtype)  # as PyTorch: each seed takes its output's dtype
         value = seed.data if isinstance(seed, Tensor) else np.asarray(seed, out.data.dtype)
         if value.shape != out.shape:
             raise ValueError(f"grad(): grad_outputs has shape {value.shape} but the output "
