@@ -125,6 +125,8 @@ CASES = {
                    "least one direction is left to estimate the noise variance"),
     "ppca-fit-one-sample": (lambda: PPCA(1).fit([[1.0, 2.0, 3.0]]), ValueError,
                             "PPCA.fit: need at least 2 samples, got 1"),
+    "ppca-fit-one-sample-ddof0": (lambda: PPCA(1, ddof=0).fit([[1.0, 2.0, 3.0]]), ValueError,
+                                  "PPCA.fit: need at least 2 samples, got 1"),
     "ppca-transform-unfitted": (lambda: PPCA(1).transform(X_4x3), NotFittedError,
                                 f"PPCA.transform: {PPCA_NOT_FITTED}"),
     "ppca-transform-1d": (lambda: _fitted_ppca().transform([1.0, 2.0, 3.0]), ValueError,
