@@ -98,7 +98,8 @@ CASES = {
     "params-k-large": (lambda: pca_autoencoder_params(X_4x3, 4), ValueError,
                        "pca_autoencoder_params: k=4 is out of range for X with 3 features; "
                        "choose an integer from 1 to 3"),
-    "angles-rows": (lambda: principal_angles(np.eye(3), np.eye(4)), ValueError,
+    # Bases of 1 and 2 columns: the message must count rows, not columns.
+    "angles-rows": (lambda: principal_angles(np.eye(3)[:, :1], np.eye(4)[:, :2]), ValueError,
                     "principal_angles: A and B must have the same number of rows (the ambient "
                     "dimension m), got A with 3 and B with 4"),
     "angles-zero-a": (lambda: principal_angles(np.zeros((3, 2)), np.eye(3)), ValueError,
