@@ -55,3 +55,11 @@ def test_each_parameter_keeps_its_own_state(name, settings):
             np.testing.assert_allclose(ours[k].data, theirs[k].detach().numpy(),
                                        rtol=TORCH_RTOL, atol=TORCH_ATOL,
                                        err_msg=f"step {step}, parameter {k}")
+    # The saved state is numbered by parameter, as PyTorch numbers it.
+    mine, expected = opt.state_dict()["state"], reference.state_dict()["state"]
+    assert sorted(mine) == sorted(expected)
+    for index, entry in expected.items():
+        for key, value in entry.items():
+            np.testing.assert_allclose(np.asarray(mine[index][key], dtype=float),
+                                       np.asarray(value, dtype=float), rtol=TORCH_RTOL,
+                                       atol=TORCH_ATOL, err_msg=f"state[{index}][{key!r}]")
