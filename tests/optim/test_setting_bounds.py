@@ -24,6 +24,14 @@ REFUSED = {
     "beta1-1": ("Adam", dict(betas=(1.0, 0.9)), r"betas\[0\] must be in \[0, 1\), got 1.0"),
     "beta2-1": ("Adam", dict(betas=(0.9, 1.0)), r"betas\[1\] must be in \[0, 1\), got 1.0"),
     "alpha-above-1": ("RMSprop", dict(alpha=1.0 + 1e-12), r"alpha must be in \[0, 1\]"),
+    # The message starts with the class the user called, also for a subclass (AdamW).
+    "adam-decay": ("Adam", dict(weight_decay=-1.0),
+                   r"^Adam: weight_decay must be in \[0, ∞\), got -1.0$"),
+    "adamw-decay": ("AdamW", dict(weight_decay=-1.0),
+                    r"^AdamW: weight_decay must be in \[0, ∞\), got -1.0$"),
+    "adamw-eps": ("AdamW", dict(eps=-1.0), r"^AdamW: eps must be in \[0, ∞\), got -1.0$"),
+    "sgd-momentum": ("SGD", dict(lr=0.1, momentum=-1.0),
+                     r"^SGD: momentum must be in \[0, ∞\), got -1.0$"),
 }
 
 
