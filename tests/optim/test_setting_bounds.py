@@ -32,6 +32,10 @@ REFUSED = {
     "adamw-eps": ("AdamW", dict(eps=-1.0), r"^AdamW: eps must be in \[0, ∞\), got -1.0$"),
     "sgd-momentum": ("SGD", dict(lr=0.1, momentum=-1.0),
                      r"^SGD: momentum must be in \[0, ∞\), got -1.0$"),
+    "sgd-decay": ("SGD", dict(lr=0.1, weight_decay=-1.0),
+                  r"^SGD: weight_decay must be in \[0, ∞\), got -1.0$"),
+    "sgd-dampening": ("SGD", dict(lr=0.1, dampening=-1.0),
+                      r"^SGD: dampening must be in \[0, 1\], got -1.0$"),
 }
 
 
