@@ -274,7 +274,7 @@ def _spectrum_pair(caller: str, eigenvalues: Any, n_components: int) -> tuple[np
                          f"n_components={n_components} and {lam.size} eigenvalues")
     if not (np.all(np.isfinite(lam)) and lam[k] > 0 and lam[k - 1] > lam[k]):
         raise ValueError(f"{caller}: need λ_k > λ_(k+1) > 0 for a unique PCA subspace, got "
-                         f"λ_k = {lam[k - 1]!r} and λ_(k+1) = {lam[k]!r}")
+                         f"λ_k = {float(lam[k - 1])!r} and λ_(k+1) = {float(lam[k])!r}")
     return lam, k
 
 
