@@ -203,3 +203,51 @@ def test_cross_entropy_module_passes_weight_ignore_index_and_smoothing_on():
     loss = nn.CrossEntropyLoss(weight=w, ignore_index=3, label_smoothing=eps)
     assert loss(Tensor(logits), target).item() == pytest.approx(
         per_sample.sum() / w[target][kept].sum(), rel=HAND_RTOL)
+
+
+@pytest.mark.parametrize(("shape", "n_samples"), [((1, 1), 1), ((2, 3), 2), ((4,), 4)],
+                         ids=["one-entry", "2x3", "1-D"])
+def test_mse_loss_paper_divides_by_the_number_of_samples_on_the_first_axis(shape, n_samples):
+    x_hat = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    assert F.mse_loss(Tensor(x_hat), np.zeros(shape)).item() == pytest.approx(
+        (x_hat ** 2).sum() / n_samples, rel=HAND_RTOL)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda x, w: F.binary_cross_entropy(x, np.full(4, 0.5, dtype=np.float32), weight=w),
+    lambda x, w: F.binary_cross_entropy_with_logits(x, np.ones(4, dtype=np.float32),
+                                                    weight=w),
+    lambda x, w: F.binary_cross_entropy_with_logits(x, np.ones(4, dtype=np.float32),
+                                                    pos_weight=w),
+    lambda x, w: F.cross_entropy(x.reshape(1, 4), np.array([2]), weight=w),
+], ids=["bce-weight", "bce_logits-weight", "bce_logits-pos_weight", "cross_entropy-weight"])
+def test_float64_weights_keep_a_float32_loss_float32(loss):
+    x = Tensor(np.full(4, 0.25, dtype=np.float32), requires_grad=True)
+    out = loss(x, np.array([0.5, 1.0, 2.0, 4.0]))          # numpy's default float64
+    out.backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_bce_with_logits_names_itself_when_pos_weight_does_not_broadcast():
+    expected = ("binary_cross_entropy_with_logits: weight of shape (3,) does not broadcast "
+                "to the input's shape (2,)")
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        F.binary_cross_entropy_with_logits(Tensor([1.0, 2.0]), np.ones(2), pos_weight=np.ones(3))
+
+
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["array", "Tensor"])
+def test_whole_float_class_indices_mean_the_same_as_integers(as_tensor):
+    logits, target = _classes()
+    as_float = target.astype(np.float64)
+    expected = F.cross_entropy(Tensor(logits), target, reduction="none").data
+    given = Tensor(as_float) if as_tensor else as_float
+    np.testing.assert_array_equal(F.cross_entropy(Tensor(logits), given,
+                                                  reduction="none").data, expected)
+
+
+@pytest.mark.parametrize("target", [np.array([True, False]), np.array(["0", "1"])],
+                         ids=["bool", "str"])
+def test_class_indices_must_be_numbers(target):
+    with pytest.raises(TypeError, match=f"^cross_entropy: target must hold numbers, got dtype "
+                                        f"{re.escape(str(target.dtype))}$"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), target)
