@@ -251,3 +251,44 @@ def test_class_indices_must_be_numbers(target):
     with pytest.raises(TypeError, match=f"^cross_entropy: target must hold numbers, got dtype "
                                         f"{re.escape(str(target.dtype))}$"):
         F.cross_entropy(Tensor(np.zeros((2, 3))), target)
+
+
+def _soft_targets(n_samples=5, n_classes=4, seed=2):
+    raw = np.random.default_rng(seed).random((n_samples, n_classes))
+    return raw / raw.sum(axis=1, keepdims=True)
+
+
+def test_cross_entropy_with_probabilities_sums_and_keeps_float32_under_float64_weights():
+    logits, _ = _classes()
+    t = _soft_targets()
+    w = np.array([0.5, 1.0, 2.0, 4.0])
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    per_sample = -(w * t * log_p).sum(axis=1)
+    out = F.cross_entropy(Tensor(logits), t, weight=w, reduction="sum")
+    assert out.item() == pytest.approx(per_sample.sum(), rel=HAND_RTOL)
+    x32 = Tensor(logits.astype(np.float32), requires_grad=True)
+    out = F.cross_entropy(x32, t.astype(np.float32), weight=w)
+    out.backward()
+    assert out.dtype == np.float32 and x32.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["list", "Tensor"])
+def test_cross_entropy_takes_weights_and_targets_as_lists_or_tensors(kind):
+    logits, target = _classes()
+    t = _soft_targets()
+    w = np.array([0.5, 1.0, 2.0, 4.0])
+    wrap = (lambda a: a.tolist()) if kind == "list" else Tensor
+    for given in (target, t):
+        expected = F.cross_entropy(Tensor(logits), given, weight=w, reduction="none").data
+        out = F.cross_entropy(Tensor(logits), wrap(given), weight=wrap(w), reduction="none")
+        np.testing.assert_allclose(out.data, expected, rtol=HAND_RTOL)
+
+
+def test_the_default_ignore_index_minus_100_is_skipped():
+    logits, target = _classes()
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    target[0] = -100
+    expected = -log_p[np.arange(1, 5), target[1:]].mean()
+    assert F.cross_entropy(Tensor(logits), target).item() == pytest.approx(expected,
+                                                                           rel=HAND_RTOL)
+    assert F.nll_loss(Tensor(log_p), target).item() == pytest.approx(expected, rel=HAND_RTOL)
