@@ -292,3 +292,23 @@ def test_the_default_ignore_index_minus_100_is_skipped():
     assert F.cross_entropy(Tensor(logits), target).item() == pytest.approx(expected,
                                                                            rel=HAND_RTOL)
     assert F.nll_loss(Tensor(log_p), target).item() == pytest.approx(expected, rel=HAND_RTOL)
+
+
+@pytest.mark.parametrize("kind", ["list", "Tensor"])
+def test_elementwise_weights_may_be_lists_or_tensors(kind):
+    p, y = _probabilities()
+    w = np.linspace(0.5, 2.0, 4)
+    given = w.tolist() if kind == "list" else Tensor(w)
+    for loss in (F.binary_cross_entropy, F.binary_cross_entropy_with_logits):
+        expected = loss(Tensor(p), y, weight=w, reduction="none").data
+        np.testing.assert_array_equal(loss(Tensor(p), y, weight=given, reduction="none").data,
+                                      expected)
+    expected = F.binary_cross_entropy_with_logits(Tensor(p), y, pos_weight=w).item()
+    assert F.binary_cross_entropy_with_logits(Tensor(p), y, pos_weight=given).item() == expected
+
+
+def test_binary_cross_entropy_names_itself_when_the_weight_does_not_broadcast():
+    expected = ("binary_cross_entropy: weight of shape (3,) does not broadcast to the input's "
+                "shape (2,)")
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        F.binary_cross_entropy(Tensor([0.5, 0.5]), np.ones(2), weight=np.ones(3))
