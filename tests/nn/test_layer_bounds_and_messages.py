@@ -74,3 +74,11 @@ def test_unflatten_refuses_sizes_whose_product_is_not_the_axis(size):
     with pytest.raises(ValueError, match=r"^Unflatten: axis 1 of the input has size 12, which "
                                          r"cannot be split into " + re.escape(str(size)) + "$"):
         nn.Unflatten(1, size)(_arange(2, 12))
+
+
+def test_sequential_names_the_item_and_its_type_and_hints_only_for_a_class():
+    with pytest.raises(TypeError, match=r"^Sequential: item 1 must be a Module, got int$"):
+        nn.Sequential(nn.Tanh(), 3)
+    with pytest.raises(TypeError, match=r"^Sequential: item 0 must be a Module, got Tanh; did "
+                                        r"you mean Tanh\(\) \(an instance, not the class\)\?$"):
+        nn.Sequential(nn.Tanh)
