@@ -82,3 +82,13 @@ def test_sequential_names_the_item_and_its_type_and_hints_only_for_a_class():
     with pytest.raises(TypeError, match=r"^Sequential: item 0 must be a Module, got Tanh; did "
                                         r"you mean Tanh\(\) \(an instance, not the class\)\?$"):
         nn.Sequential(nn.Tanh)
+
+
+@pytest.mark.parametrize(("sizes", "label", "bad"), [((0, 2), "in_features", 0),
+                                                     ((2, 0), "out_features", 0),
+                                                     ((2, -3), "out_features", -3)],
+                         ids=["in", "out", "out-negative"])
+def test_linear_names_the_size_it_refuses(sizes, label, bad):
+    with pytest.raises(ValueError, match=f"^Linear: {label} must be a positive integer, got "
+                                         f"{bad}$"):
+        nn.Linear(*sizes)
