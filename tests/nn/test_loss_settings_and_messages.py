@@ -312,3 +312,15 @@ def test_binary_cross_entropy_names_itself_when_the_weight_does_not_broadcast():
                 "shape (2,)")
     with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         F.binary_cross_entropy(Tensor([0.5, 0.5]), np.ones(2), weight=np.ones(3))
+
+
+def test_huber_loss_module_defaults_to_delta_1():
+    # |r| = 1.5 > δ = 1: δ · (|r| − δ/2) = 1.0 (δ = 2 would give ½ r² = 1.125)
+    assert nn.HuberLoss()(Tensor([1.5]), np.zeros(1)).item() == 1.0
+
+
+def test_bce_with_logits_names_itself_when_the_weight_does_not_broadcast():
+    expected = ("binary_cross_entropy_with_logits: weight of shape (3,) does not broadcast "
+                "to the input's shape (2,)")
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        F.binary_cross_entropy_with_logits(Tensor([1.0, 2.0]), np.ones(2), weight=np.ones(3))
