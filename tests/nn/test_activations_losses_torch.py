@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 
 import tinygrad_ae.nn.functional as F
 from tinygrad_ae import nn
@@ -240,7 +241,7 @@ def test_bce_with_logits_gradient_is_sigmoid_minus_target_far_out():
     (lambda: F.binary_cross_entropy_with_logits(Tensor([1.0, 2.0]), np.ones(2),
                                                 weight=np.ones(3)), ValueError,
      r"weight of shape \(3,\) does not broadcast to the input's shape \(2,\)"),
-], ids=lambda value: None)
+], ids=selectable_id)
 def test_loss_errors_name_the_problem(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 
 from tinygrad_ae import nn
 from tinygrad_ae.autograd.tensor import Tensor
@@ -390,7 +391,7 @@ def test_module_zero_grad_can_fill_zeros():
      "the name must be an identifier"),
     (lambda: nn.dropout(Tensor(np.ones(2)), p=-0.1), ValueError,
      r"dropout: p must be a probability in \[0, 1\]"),
-], ids=lambda value: None)
+], ids=selectable_id)
 def test_more_errors_in_the_users_terms(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from param_ids import selectable_id
 from tolerances import FD_ATOL, FD_EPS, FD_RTOL
 
 from tinygrad_ae import nn, strategies
@@ -275,7 +276,7 @@ def _state_with(change: str) -> dict:
     ("strings", r"'bias': dtype <U1 is not a real number type"),
     ("complex", r"'bias': dtype complex128 is not a real number type"),
     ("object", r"'bias': dtype object is not a real number type"),
-])
+], ids=selectable_id)
 def test_load_state_dict_rejects_bad_input_and_leaves_the_model_unchanged(change, pattern):
     model = nn.Linear(3, 2, rng=0)
     before = _snapshot(model)
@@ -359,7 +360,7 @@ def _write_bytes(path, payload: bytes):
      "unexpected key 'extra'"),
     (lambda p: np.savez(p, weight=np.array([[{}, {}]], dtype=object), bias=np.ones(1)) or p,
      "cannot read the array 'weight'"),
-])
+], ids=selectable_id)
 def test_load_rejects_bad_files_naming_them_and_leaves_the_model_unchanged(
         tmp_path, make_file, pattern):
     path = make_file(tmp_path / "bad.npz")
