@@ -157,16 +157,24 @@ def _is_parameter(value: Any) -> bool:
     return isinstance(value, Tensor) and value.requires_grad and value._op is None
 
 
-# Keyed by id: a WeakSet would compare tensors with ==, which is elementwise.
+# Keyed by id: a WeakSet would compare tensors with ==, which is elementwise. Beside each
+# tensor named automatically, the name it was given: a name the user set afterwards is
+# not the one given, and is kept.
 _AUTO_NAMED: weakref.WeakValueDictionary[int, Tensor] = weakref.WeakValueDictionary()
+_AUTO_NAMES: dict[int, str] = {}
 
 
 def _name_parameter(tensor: Tensor, dotted: str, attribute: str) -> None:
     """Give an unnamed parameter its dotted path as its display name (``encoder.weight``),
     so graph drawings read in the model's own terms; a name the user chose is kept."""
-    if tensor.name is None or _AUTO_NAMED.get(id(tensor)) is tensor:
+    key = id(tensor)
+    if tensor.name is None or (_AUTO_NAMED.get(key) is tensor
+                               and _AUTO_NAMES.get(key) == tensor.name):
         tensor.name = dotted
-        _AUTO_NAMED[id(tensor)] = tensor
+        if _AUTO_NAMED.get(key) is not tensor:
+            _AUTO_NAMED[key] = tensor
+            weakref.finalize(tensor, _AUTO_NAMES.pop, key, None)
+        _AUTO_NAMES[key] = dotted
 
 
 @contextlib.contextmanager
