@@ -188,9 +188,14 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             args = [p.data for p in parents]
         params = node._params
         if entry.takes_needs:
-            needs = tuple([p.requires_grad for p in parents])
-            grads = (entry.vjp_fn(g, out, *args, needs=needs) if params is None
-                     else entry.vjp_fn(g, out, *args, needs=needs, **params))
+            needs = ((parents[0].requires_grad, parents[1].requires_grad) if len(parents) == 2
+                     else tuple([p.requires_grad for p in parents]))
+            if params is None and entry.needs_next:  # by position: no keyword dict
+                grads = entry.vjp_fn(g, out, *args, needs)
+            elif params is None:
+                grads = entry.vjp_fn(g, out, *args, needs=needs)
+            else:
+                grads = entry.vjp_fn(g, out, *args, needs=needs, **params)
         elif params is None:
             grads = entry.vjp_fn(g, out, *args)
         else:

@@ -60,6 +60,7 @@ class Op:
         self.saves_values = saves_values
         self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
+        self.needs_next = False
         # NOTE: True only for ops whose vjp broadcasts g with numpy's rules (see the top).
         self.broadcasts = kind in ("elementwise", "pow_scalar")
         self.__doc__ = forward.__doc__
@@ -76,6 +77,9 @@ class Op:
                 f"{self.param_names}, got {names}"
             )
         self.takes_needs = "needs" in names
+        # needs right after the inputs: the engine may pass it by position
+        self.needs_next = (self.takes_needs and not self.variadic
+                           and names[len(expected)] == "needs")
         self.vjp_fn = fn
         return fn
 
@@ -153,7 +157,9 @@ def _constant(x: Any, like: np.dtype) -> Tensor:
     the Tensor they meet, so ``float32_tensor * 2`` stays float32. Python numbers are
     cached: a training loop's ``* 2`` or ``- lr`` reuses one constant leaf instead of
     allocating a Tensor per op."""
-    cacheable = type(x) in (int, float) and x != 0  # 0.0 and -0.0 compare equal
+    # Zero is never cached: 0.0 and -0.0 compare equal. (Two ``is`` tests and a truth test
+    # cost a third of ``type(x) in (int, float) and x != 0``: this runs on every op.)
+    cacheable = (type(x) is float or type(x) is int) and bool(x)
     if cacheable:
         key = (type(x), x, like)
         cached = _CONSTANTS.get(key)
