@@ -168,7 +168,9 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     of :data:`TORCH_PAUSE`, see there). A framework whose
     loss stops being finite while timed is reported as diverged, with no time. Times are
     seconds per step, wall-clock (``median_s``) and CPU time of this process
-    (``cpu_median_s``); ratios divide each median by numpy's, and ``ratio_range`` /
+    (``cpu_median_s``); ratios divide each median by numpy's (or, for a workload with a
+    ``denominator``, by that step of the same framework, timed right after it in every
+    repetition: ``denominator_median_s``), and ``ratio_range`` /
     ``cpu_ratio_range`` give the smallest and largest ratio within one repetition. The
     load average before and after, the CPUs other processes kept busy, and ``busy``
     (see :data:`BUSY_CPUS`) say how far to trust the figures.
@@ -182,6 +184,11 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     steps = {fw: build_step(entry, fw, dtype, size) for fw in timed}
     samples: dict[str, list[float]] = {fw: [] for fw in timed}
     cpu_samples: dict[str, list[float]] = {fw: [] for fw in timed}
+    # A workload with a denominator (W8) divides each framework by its own other step.
+    own = ({fw: entry.denominator(fw, dtype, entry.sizes[size]) for fw in timed
+            if fw != "numpy"} if entry.denominator is not None else {})
+    own_samples: dict[str, list[float]] = {fw: [] for fw in own}
+    own_cpu_samples: dict[str, list[float]] = {fw: [] for fw in own}
     finite = dict.fromkeys(timed, True)
     load_before = _load_average()
     # NOTE: the collector stays on, but what exists before timing (PyTorch's 140,000
@@ -192,6 +199,8 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     meter = _CpuMeter()
     try:
         warmup = {fw: _time_block(steps[fw], 2)[0] for fw in timed}
+        for fw in own:
+            _time_block(own[fw], 2)
         per_block = max(1, min(1000, round(block_seconds / max(warmup["numpy"], 1e-9))))
         for repetition in range(repeats):
             shift = repetition % len(timed)
@@ -202,11 +211,21 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
                 samples[fw].append(seconds)
                 cpu_samples[fw].append(cpu_seconds)
                 finite[fw] = finite[fw] and math.isfinite(last_loss)
+                if fw in own:
+                    seconds, cpu_seconds, _ = _time_block(own[fw], per_block)
+                    own_samples[fw].append(seconds)
+                    own_cpu_samples[fw].append(cpu_seconds)
     finally:
         gc.unfreeze()
     medians = {fw: statistics.median(samples[fw]) for fw in timed if finite[fw]}
     cpu_medians = {fw: statistics.median(cpu_samples[fw]) for fw in timed if finite[fw]}
-    baseline, cpu_baseline = medians.get("numpy"), cpu_medians.get("numpy")
+    baseline = medians.get("numpy")
+    # What each framework's ratio divides by: numpy's samples, or its own denominator's.
+    under = {fw: own_samples.get(fw, samples.get("numpy", [])) for fw in timed}
+    cpu_under = {fw: own_cpu_samples.get(fw, cpu_samples.get("numpy", [])) for fw in timed}
+    divisor = {fw: statistics.median(under[fw]) if under[fw] else None for fw in timed}
+    cpu_divisor = {fw: statistics.median(cpu_under[fw]) if cpu_under[fw] else None
+                   for fw in timed}
     other_load = meter.other_load()
     load_after = _load_average()
     cpus = os.cpu_count() or 1
@@ -223,13 +242,18 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
                  "check_losses": losses[fw], "median_s": medians.get(fw),
                  "cpu_median_s": cpu_medians.get(fw),
                  "samples_s": samples.get(fw, []), "cpu_samples_s": cpu_samples.get(fw, []),
-                 "ratio": (medians[fw] / baseline if fw in medians and baseline else None),
-                 "cpu_ratio": (cpu_medians[fw] / cpu_baseline
-                               if fw in cpu_medians and cpu_baseline else None),
-                 "ratio_range": (_spread(_ratios(samples[fw], samples["numpy"]))
-                                 if fw in medians and baseline else None),
-                 "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_samples["numpy"]))
-                                     if fw in cpu_medians and cpu_baseline else None)}
+                 "ratio": (medians[fw] / divisor[fw]
+                           if fw in medians and divisor.get(fw) else None),
+                 "cpu_ratio": (cpu_medians[fw] / cpu_divisor[fw]
+                               if fw in cpu_medians and cpu_divisor.get(fw) else None),
+                 "ratio_range": (_spread(_ratios(samples[fw], under[fw]))
+                                 if fw in medians and divisor.get(fw) else None),
+                 "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_under[fw]))
+                                     if fw in cpu_medians and cpu_divisor.get(fw) else None),
+                 **({"denominator_median_s": divisor[fw],
+                     "denominator_cpu_median_s": cpu_divisor[fw],
+                     "denominator_samples_s": own_samples[fw],
+                     "denominator_cpu_samples_s": own_cpu_samples[fw]} if fw in own else {})}
             for fw in frameworks},
     }
     if entry.per_op:

@@ -50,6 +50,9 @@ class Workload:
     build: Callable[[str, np.dtype, Mapping[str, Any]], Step]
     per_op: bool = False
     rtol: Mapping[str, float] | None = None  # a workload's own TOLERANCES, by dtype
+    # When set, each framework's ratio divides by this step of the same framework, timed
+    # beside it in every repetition, instead of by numpy's (W8: an HVP over one gradient).
+    denominator: Callable[[str, np.dtype, Mapping[str, Any]], Step] | None = None
 
 
 # --- shared data and initialisation ------------------------------------------------------
@@ -669,6 +672,10 @@ WORKLOADS: dict[str, Workload] = {
 }
 """Every workload, by key. W1p has no target: it is reported beside W1 to show what the
 paper's literal scalar form costs (many ops on 1000 numbers each)."""
+
+from .second_order import SECOND_ORDER  # noqa: E402  (it builds on the helpers above)
+
+WORKLOADS.update(SECOND_ORDER)
 
 MEMORY_TARGET = 300.0
 """W5: bytes of bookkeeping per recorded op (see :func:`chain_memory`)."""
