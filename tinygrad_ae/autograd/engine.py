@@ -168,7 +168,7 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             continue
         if node._stamp != mutations:  # something was changed in place since this node
             check_unchanged(node)
-        out = node.data
+        out: Any = node.data
         shape = out.shape
         # A reduction's gradient may arrive smaller than the output (kept dims of length 1).
         # An elementwise vjp may use it so only while no input was broadcast to the output:

@@ -145,6 +145,10 @@ def _ratios(samples: Sequence[float], baseline: Sequence[float]) -> list[float]:
     return [s / b for s, b in zip(samples, baseline) if b > 0]
 
 
+def _divide(value: float | None, by: float | None) -> float | None:
+    return value / by if value is not None and by else None
+
+
 def _spread(values: Sequence[float]) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
@@ -242,10 +246,8 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
                  "check_losses": losses[fw], "median_s": medians.get(fw),
                  "cpu_median_s": cpu_medians.get(fw),
                  "samples_s": samples.get(fw, []), "cpu_samples_s": cpu_samples.get(fw, []),
-                 "ratio": (medians[fw] / divisor[fw]
-                           if fw in medians and divisor.get(fw) else None),
-                 "cpu_ratio": (cpu_medians[fw] / cpu_divisor[fw]
-                               if fw in cpu_medians and cpu_divisor.get(fw) else None),
+                 "ratio": _divide(medians.get(fw), divisor.get(fw)),
+                 "cpu_ratio": _divide(cpu_medians.get(fw), cpu_divisor.get(fw)),
                  "ratio_range": (_spread(_ratios(samples[fw], under[fw]))
                                  if fw in medians and divisor.get(fw) else None),
                  "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_under[fw]))
