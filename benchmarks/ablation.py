@@ -190,6 +190,10 @@ def _old_linear_vjp(g: Any, out: Any, x: Any, weight: Any, bias: Any,
     return grad_x, grad_weight, grad_bias
 
 
+def _old_sum(x: Any, *, axis: Any, keepdims: bool) -> Any:
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
 _UNARY = ("neg", "exp", "log", "sqrt", "abs", "relu", "tanh", "sigmoid")
 
 
@@ -248,6 +252,8 @@ ABLATIONS: list[tuple[str, list[str], Callable[[], list[tuple[Any, str, Any]]]]]
      lambda: [(entry, "needs_next", False) for entry in ops.all_ops() if entry.needs_next]),
     ("linear vjp: no reshape of a flat batch (two nodes fewer per layer for an HVP)",
      ["W8-mlp", "W8-paper"], lambda: [(ops.REGISTRY["linear"], "vjp_fn", _old_linear_vjp)]),
+    ("sum over axis 0 of a tall, skinny array column by column (an HVP's bias gradient)",
+     ["W8-paper"], lambda: [(ops.REGISTRY["sum"], "forward", _old_sum)]),
 ]
 
 
