@@ -283,6 +283,8 @@ def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...] | None:
     """``None`` or a sorted tuple of non-negative axes; a clear error when out of range."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, in a vjp's x.sum(axis=0)
+        return (axis,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     result = []
     for a in axes:
