@@ -320,6 +320,15 @@ def grad(
     12.0
     >>> grad(dfdx, x)[0].item()
     12.0
+
+    A Hessian-vector product H·v is the gradient of the gradients with ``grad_outputs=v``
+    (cheaper than the gradient of Σ g·v, whose products and sum would be recorded too).
+    For L = Σ w³: g = 3w², H = diag(6w).
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = grad((w ** 3).sum(), w, create_graph=True)
+    >>> grad(g, w, grad_outputs=np.array([1.0, 1.0]))[0].data
+    array([ 6., 12.])
     """
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
