@@ -2,12 +2,15 @@
 
 Layer: above :mod:`tinygrad_ae.ops`; imports numpy, ``tensor`` and ``ops`` only.
 
-Every walk of the graph goes through :func:`topological_order` (iterative, never
-recursive: a 100,000-op chain is an ordinary input). ``backward`` walks the order in
-reverse, keeps the pending gradient of each tensor in a dict keyed by ``id`` (all tensors
-in the order stay alive during the walk, so ids are unique), pops each one when its tensor
-is done so memory comes back early, and adds into ``.grad`` only on leaves that require
-grad.
+Every walk is iterative, never recursive: a 100,000-op chain is an ordinary input.
+:func:`topological_order` lists the graph for ``viz`` and ``chain_rule``. ``backward``
+needs no list first: it counts how many ops of the graph use each tensor, then handles a
+tensor once all of them have passed their gradient back (Kahn's order, a reversed
+topological order found during the walk; the separate listing cost about a third of the
+walk). It keeps a gradient still waiting for terms in a dict keyed by ``id`` (the roots
+keep every tensor of the graph alive during the walk, so ids are unique), lets each go
+when its tensor is done so memory comes back early, and adds into ``.grad`` only on
+leaves that require grad.
 
 Two things keep it close to hand-written numpy. A gradient that is constant along some
 axes (a ``sum``'s, one number) stays that small while it flows through elementwise ops,
