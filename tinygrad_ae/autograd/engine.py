@@ -6,7 +6,7 @@ Every walk is iterative, never recursive: a 100,000-op chain is an ordinary inpu
 :func:`topological_order` lists the graph for ``viz`` and ``chain_rule``. ``backward``
 needs no list first: it counts how many ops of the graph use each tensor, then handles a
 tensor once all of them have passed their gradient back (Kahn's order, a reversed
-topological order found during the walk; the separate listing cost about a third of the
+topological order found during the walk; the separate listing cost about a fifth of the
 walk). It keeps a gradient still waiting for terms in a dict keyed by ``id`` (the roots
 keep every tensor of the graph alive during the walk, so ids are unique), lets each go
 when its tensor is done so memory comes back early, and adds into ``.grad`` only on
