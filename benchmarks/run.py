@@ -1,12 +1,16 @@
 """Run the performance benchmarks: ``python benchmarks/run.py [options]``.
 
 The same as ``tinygrad-ae bench`` (see ``tinygrad_ae/studies/bench/`` and docs/performance.md):
-five workloads in float32 and float64, timed for tinygrad_ae, hand-written numpy and
-PyTorch (when installed), with every framework's loss checked before any time is shown.
+every workload of issue 18 (W6, the conv autoencoder, against PyTorch; W8 when
+``second_order.py`` registers it) in float32 and float64, timed for tinygrad_ae,
+hand-written numpy and PyTorch (when installed), with every framework's loss checked
+before any time is shown and every goal judged met or missed.
 
-To regenerate the table in docs/performance.md::
+To regenerate the table in docs/performance.md (one BLAS thread and the default, each in
+a fresh process)::
 
-    python benchmarks/run.py --json benchmarks/results.json --update-doc docs/performance.md
+    python benchmarks/run.py --threads both --json benchmarks/results.json \
+        --update-doc docs/performance.md
 """
 
 from __future__ import annotations

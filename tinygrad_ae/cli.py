@@ -636,7 +636,7 @@ EXAMPLES = {
   tinygrad-ae converge --out results/     # the full study""",
     "bench": """examples:
   tinygrad-ae bench --quick
-  tinygrad-ae bench --json bench.json""",
+  tinygrad-ae bench --threads both --json bench.json   # one BLAS thread and the default""",
 }
 
 

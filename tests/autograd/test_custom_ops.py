@@ -179,3 +179,37 @@ def test_a_half_written_op_fails_early_and_clearly():
 
     with pytest.raises(NotImplementedError, match="attach one with @<op>.vjp"):
         no_vjp(tg.Tensor(1.0, requires_grad=True)).backward()
+
+
+def _square_returning(result_of):
+    """A user's square whose vjp returns ``result_of(2·g·x)`` instead of a tuple."""
+    @tg.op("square_badly", partial="2·{x}")
+    def square_badly(x):
+        return x * x
+
+    @square_badly.vjp
+    def _(g, out, x):
+        return result_of(2 * g * x)
+
+    return square_badly
+
+
+@pytest.mark.parametrize("result_of", [lambda grad: grad, lambda grad: [grad, grad]],
+                         ids=["bare array", "one too many"])
+def test_a_vjp_that_does_not_return_one_gradient_per_input_is_named(result_of):
+    # A bare array of length 3 used to be iterated as if it were three gradients: x's
+    # gradient silently became 2·x[0] everywhere ([2, 2, 2] here, where 2x is [2, 4, 10]).
+    square_badly = _square_returning(result_of)
+    x = tg.Tensor([1.0, 2.0, 5.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"square_badly.*vjp.*one gradient per input"):
+        square_badly(x).sum().backward()
+    assert x.grad is None
+    with pytest.raises(TypeError, match=r"square_badly.*vjp"):
+        tg.grad(square_badly(x).sum(), x, create_graph=True)
+
+
+def test_a_vjp_returning_a_list_of_the_right_length_is_accepted():
+    square_badly = _square_returning(lambda grad: [grad])
+    x = tg.Tensor([1.0, 2.0, 5.0], requires_grad=True)
+    square_badly(x).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0, 10.0])

@@ -4,11 +4,13 @@ the forward pass for the gradient check.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from tinygrad_ae.autograd import registry
 from tinygrad_ae.autograd.engine import _fit_to_shape, grad, topological_order
 from tinygrad_ae.autograd.tensor import Tensor
 
@@ -231,18 +233,35 @@ def _is_atomic(text: str) -> bool:
     return True
 
 
+_BUILTIN_NAMES: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+
+def builtin_name(entry: Any) -> str | None:
+    """The op's name if it is one of tinygrad_ae's own, else None. The drawings give
+    some built-in ops a symbol or read their parameters (``sum``'s axis tuple); a user's
+    op registered under the same name (``replace=True``) may take other parameters, so
+    it is drawn by its plain name."""
+    try:
+        return _BUILTIN_NAMES[entry]
+    except KeyError:
+        name = entry.name if registry.is_builtin(entry) else None
+        _BUILTIN_NAMES[entry] = name
+        return name
+
+
 def _expression(t: Tensor, operands: list[str], operand_prec: list[int]
                 ) -> tuple[str, int] | None:
     entry = t._op
     assert entry is not None
-    if entry.name in _TRANSPARENT:
+    kind = builtin_name(entry)
+    if kind in _TRANSPARENT:
         return operands[0], operand_prec[0]
     params = t.params
     needs: tuple[int, ...]
-    if entry.name == "pow_scalar":
+    if kind == "pow_scalar":
         template, prec, needs = "{x}" + _power_suffix(params["exponent"]), 4, (5,)
-    elif entry.name in _EXPRESSIONS:
-        template, prec, needs = _EXPRESSIONS[entry.name]
+    elif kind in _EXPRESSIONS:
+        template, prec, needs = _EXPRESSIONS[kind]
     else:
         return None
     filled = {}

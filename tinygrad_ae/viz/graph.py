@@ -29,7 +29,7 @@ from ._format import (
     _h,
     _power_suffix,
 )
-from ._index import _OP_SYMBOLS, _gradient_check, _gradients, _GraphIndex
+from ._index import _OP_SYMBOLS, _gradient_check, _gradients, _GraphIndex, builtin_name
 
 # --- draw_graph ---------------------------------------------------------------------------
 
@@ -82,17 +82,18 @@ def _op_label(t: Tensor, constants: dict[int, str] | None = None) -> str:
     assert entry is not None
     params = t.params
     detail = entry.name
-    if entry.name == "pow_scalar":
+    kind = builtin_name(entry)  # None for a user's op, whatever its name
+    if kind == "pow_scalar":
         symbol = "x" + _power_suffix(params["exponent"])
-    elif entry.name == "getitem":
+    elif kind == "getitem":
         symbol = f"[{_format_index(params['index'])}]"
     else:
-        symbol = _OP_SYMBOLS.get(entry.name, entry.name)
-    if entry.name in ("sum", "max") and params.get("axis") is not None:
+        symbol = _OP_SYMBOLS.get(kind, entry.name) if kind else entry.name
+    if kind in ("sum", "max") and params.get("axis") is not None:
         detail += f" axis={params['axis'][0] if len(params['axis']) == 1 else params['axis']}"
-    elif entry.name == "transpose":
+    elif kind == "transpose":
         detail += f" {params['axes']}"
-    elif entry.name in ("reshape", "broadcast_to"):
+    elif kind in ("reshape", "broadcast_to"):
         detail += f" {params['shape']}"
     for slot, text in sorted((constants or {}).items()):
         if len(t.parents) == 2:
@@ -540,7 +541,7 @@ def _module_label(index: _GraphIndex, scope: str, members: list[int],
     """One collapsed module: its name, the ops inside, and its parameters with their
     gradients."""
     ops = [index.order[i]._op for i in members if index.order[i]._op is not None]
-    op_names = sorted({_OP_SYMBOLS.get(entry.name, entry.name) for entry in ops
+    op_names = sorted({_OP_SYMBOLS.get(builtin_name(entry) or "", entry.name) for entry in ops
                        if entry is not None})
     rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="2"><B>{_h(scope)}</B> '
             f'<FONT POINT-SIZE="9" COLOR="{_MUTED}">{len(ops)} ops: '

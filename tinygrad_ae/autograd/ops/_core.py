@@ -4,8 +4,10 @@ call on Tensors is recorded as a graph node.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,8 @@ INTERLEAVED = "interleaved"        # maximum's second input: between DISTINCT's 
 
 REGISTRY: dict[str, Op] = {}
 
+_PACKAGE = Path(__file__).resolve().parents[2]   # the tinygrad_ae folder
+
 
 def value(x: Any) -> np.ndarray:
     """The numpy value of a Tensor or array (vjps use it for masks that are constant
@@ -31,6 +35,32 @@ def value(x: Any) -> np.ndarray:
 
 def _missing_vjp(*args: Any, **kwargs: Any) -> Any:
     raise NotImplementedError("this op has no vjp registered; attach one with @<op>.vjp")
+
+
+def _defined_in_package(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` is one of tinygrad_ae's own (its vjps are trusted and unwrapped)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_filename.startswith("<"):
+        return False
+    return Path(code.co_filename).resolve().is_relative_to(_PACKAGE)
+
+
+def _checked_vjp(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A user's vjp, checked to return one gradient per input: a bare array would
+    otherwise be read as a sequence of gradients, one row per input, and a wrong count
+    would be cut short by ``zip``; both give wrong gradients without a word."""
+    @functools.wraps(fn)
+    def checked(g: Any, out: Any, *inputs: Any, **params: Any) -> Any:
+        grads = fn(g, out, *inputs, **params)
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
+            got = (f"{len(grads)} gradients" if isinstance(grads, (tuple, list))
+                   else f"a {type(grads).__name__}")
+            raise TypeError(
+                f"op {name!r}: its vjp must return one gradient per input ({len(inputs)}, "
+                f"None for an input without one) as a tuple, got {got}; for one input "
+                f"write `return (grad,)`")
+        return grads
+    return checked
 
 
 class Op:
@@ -77,10 +107,12 @@ class Op:
                 f"{self.param_names}, got {names}"
             )
         self.takes_needs = "needs" in names
-        # needs right after the inputs: the engine may pass it by position
-        self.needs_next = (self.takes_needs and not self.variadic
+        builtin = _defined_in_package(fn)
+        # needs right after the inputs of a built-in vjp: the engine may pass it by
+        # position (a user's vjp is wrapped by _checked_vjp, which reads inputs only so)
+        self.needs_next = (builtin and self.takes_needs and not self.variadic
                            and names[len(expected)] == "needs")
-        self.vjp_fn = fn
+        self.vjp_fn = fn if builtin else _checked_vjp(self.name, fn)
         return fn
 
     def __call__(self, *args: Any, **params: Any) -> Any:

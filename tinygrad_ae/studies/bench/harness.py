@@ -17,11 +17,12 @@ import numpy as np
 
 from tinygrad_ae import __version__
 
+from .registry import UNREGISTERED, WORKLOADS
 from .workloads import (
     FRAMEWORKS,
+    GOALS,
     MEMORY_TARGET,
     TOLERANCES,
-    WORKLOADS,
     Step,
     Workload,
     chain_memory,
@@ -37,6 +38,30 @@ def torch_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def runnable(entry: Workload, allowed: Sequence[str] | None = None) -> list[str]:
+    """The steps of ``entry`` that can run here: those of a framework in ``allowed``
+    (default: numpy, tinygrad_ae, and PyTorch when installed) whose reference runs too.
+    ``"tinygrad_ae gradient"`` belongs to the framework ``tinygrad_ae``.
+
+    >>> runnable(WORKLOADS["W1"], allowed=("numpy", "tinygrad_ae"))
+    ['numpy', 'tinygrad_ae']
+    >>> runnable(WORKLOADS["W6"], allowed=("numpy", "tinygrad_ae"))
+    []
+    """
+    if allowed is None:
+        allowed = [fw for fw in FRAMEWORKS if fw != "torch" or torch_available()]
+    names = [fw for fw in entry.frameworks if fw.split()[0] in allowed]
+    names = [fw for fw in names if entry.reference_of(fw) in names]
+    return names if entry.reference in names else []
+
+
+def missing_for_goal(entry: Workload, names: Sequence[str]) -> list[str]:
+    """What ``entry`` needs to be run and judged that ``names`` lacks: its reference,
+    tinygrad_ae and the framework its goal divides by."""
+    needed = (entry.reference, "tinygrad_ae", GOALS[entry.goal].against)
+    return [fw for fw in dict.fromkeys(needed) if fw not in names]
 
 
 def _workload(workload: Workload | str) -> Workload:
@@ -57,9 +82,9 @@ def build_step(workload: Workload | str, framework: str, dtype: Any = np.float64
     True
     """
     entry = _workload(workload)
-    if framework not in FRAMEWORKS:
-        raise ValueError(f"bench: framework must be one of {', '.join(FRAMEWORKS)}, "
-                         f"got {framework!r}")
+    if framework not in entry.frameworks:
+        raise ValueError(f"bench: framework must be one of {', '.join(entry.frameworks)} "
+                         f"for {entry.key}, got {framework!r}")
     if size not in entry.sizes:
         raise ValueError(f"bench: size must be one of {', '.join(entry.sizes)}, got {size!r}")
     return entry.build(framework, np.dtype(dtype), entry.sizes[size])
@@ -81,14 +106,18 @@ def losses_agree(a: Sequence[float], b: Sequence[float], dtype: Any,
 
 
 def check_losses(workload: Workload | str, dtype: Any = np.float64, size: str = "full",
-                 frameworks: Sequence[str] = FRAMEWORKS[:2], steps: int = 3
+                 frameworks: Sequence[str] | None = None, steps: int = 3
                  ) -> dict[str, list[float]]:
-    """The losses of ``steps`` training steps from the shared start, per framework.
+    """The losses of ``steps`` training steps from the shared start, per framework
+    (default: every one of the workload's that this machine can run).
 
-    >>> losses = check_losses("W2", size="tiny")
+    >>> losses = check_losses("W2", size="tiny", frameworks=("numpy", "tinygrad_ae"))
     >>> losses_agree(losses["numpy"], losses["tinygrad_ae"], np.float64)
     True
     """
+    entry = _workload(workload)
+    if frameworks is None:
+        frameworks = runnable(entry)
     result = {}
     for framework in frameworks:
         step = build_step(workload, framework, dtype, size)
@@ -145,10 +174,6 @@ def _ratios(samples: Sequence[float], baseline: Sequence[float]) -> list[float]:
     return [s / b for s, b in zip(samples, baseline) if b > 0]
 
 
-def _divide(value: float | None, by: float | None) -> float | None:
-    return value / by if value is not None and by else None
-
-
 def _spread(values: Sequence[float]) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
@@ -160,39 +185,42 @@ threads found both cores taken and its W3 step took three times as long as alone
 
 
 def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str = "full",
-                  frameworks: Sequence[str] = FRAMEWORKS[:2], repeats: int = 9,
+                  frameworks: Sequence[str] | None = None, repeats: int = 9,
                   block_seconds: float = 0.05, check_steps: int = 3) -> dict[str, Any]:
     """Check, then time ``workload`` in each framework; return a result dict.
 
-    Every framework first runs ``check_steps`` steps from the shared start; if its losses
-    differ from numpy's, it gets ``"agrees": False`` and no time. Then each framework
-    gets a fresh start and two warm-up steps, and ``repeats`` repetitions are
-    interleaved: in each, every framework (in a rotating order) runs the same number of
-    steps, enough for the baseline to take about ``block_seconds`` (PyTorch after a pause
-    of :data:`TORCH_PAUSE`, see there). A framework whose
-    loss stops being finite while timed is reported as diverged, with no time. Times are
-    seconds per step, wall-clock (``median_s``) and CPU time of this process
-    (``cpu_median_s``); ratios divide each median by numpy's (or, for a workload with a
-    ``denominator``, by that step of the same framework, timed right after it in every
-    repetition: ``denominator_median_s``), and ``ratio_range`` /
-    ``cpu_ratio_range`` give the smallest and largest ratio within one repetition. The
-    load average before and after, the CPUs other processes kept busy, and ``busy``
-    (see :data:`BUSY_CPUS`) say how far to trust the figures.
+    ``frameworks`` limits the frameworks (default: numpy, tinygrad_ae, and PyTorch when
+    installed); the steps timed are the workload's own among them (:func:`runnable`).
+    Every step first runs ``check_steps`` steps from the shared start; if its losses
+    differ from its reference's (the workload's first framework, numpy for most), it gets
+    ``"agrees": False`` and no time. Then each step gets a fresh start and two warm-up
+    steps, and ``repeats`` repetitions are interleaved: in each, every step (in a
+    rotating order) runs the same number of times, enough for the reference to take
+    about ``block_seconds`` (PyTorch after a pause of :data:`TORCH_PAUSE`, see there). A
+    step whose loss stops being finite while timed is reported as diverged, with no time.
+    Times are seconds per step, wall-clock (``median_s``) and CPU time of this process
+    (``cpu_median_s``); ratios divide each median by the reference's, and ``ratio_range``
+    / ``cpu_ratio_range`` give the smallest and largest ratio within one repetition.
+    ``goal`` holds the measured value of the workload's goal and whether it was met
+    (:func:`judge_goal`). The load average before and after, the CPUs other processes
+    kept busy, and ``busy`` (see :data:`BUSY_CPUS`) say how far to trust the figures.
     """
     entry = _workload(workload)
     dtype = np.dtype(dtype)
-    losses = check_losses(entry, dtype, size, frameworks, check_steps)
+    names = runnable(entry, frameworks)
+    missing = missing_for_goal(entry, names)
+    if missing:
+        raise ValueError(f"bench: {entry.key} needs {', '.join(missing)}, which cannot run "
+                         f"here (install PyTorch, or leave out --no-torch)")
+    reference = entry.reference
+    losses = check_losses(entry, dtype, size, names, check_steps)
     rtol = (entry.rtol or {}).get(dtype.name)
-    agrees = {fw: losses_agree(losses["numpy"], losses[fw], dtype, rtol) for fw in frameworks}
-    timed = [fw for fw in frameworks if agrees[fw]]
+    agrees = {fw: losses_agree(losses[entry.reference_of(fw)], losses[fw], dtype, rtol)
+              for fw in names}
+    timed = [fw for fw in names if agrees[fw]] if agrees[reference] else []
     steps = {fw: build_step(entry, fw, dtype, size) for fw in timed}
     samples: dict[str, list[float]] = {fw: [] for fw in timed}
     cpu_samples: dict[str, list[float]] = {fw: [] for fw in timed}
-    # A workload with a denominator (W8) divides each framework by its own other step.
-    own = ({fw: entry.denominator(fw, dtype, entry.sizes[size]) for fw in timed
-            if fw != "numpy"} if entry.denominator is not None else {})
-    own_samples: dict[str, list[float]] = {fw: [] for fw in own}
-    own_cpu_samples: dict[str, list[float]] = {fw: [] for fw in own}
     finite = dict.fromkeys(timed, True)
     load_before = _load_average()
     # NOTE: the collector stays on, but what exists before timing (PyTorch's 140,000
@@ -201,35 +229,26 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
     gc.collect()
     gc.freeze()
     meter = _CpuMeter()
+    per_block = 0
     try:
         warmup = {fw: _time_block(steps[fw], 2)[0] for fw in timed}
-        for fw in own:
-            _time_block(own[fw], 2)
-        per_block = max(1, min(1000, round(block_seconds / max(warmup["numpy"], 1e-9))))
-        for repetition in range(repeats):
+        if timed:
+            per_block = max(1, min(1000, round(block_seconds / max(warmup[reference],
+                                                                   1e-9))))
+        for repetition in range(repeats if timed else 0):
             shift = repetition % len(timed)
             for fw in timed[shift:] + timed[:shift]:
-                if fw == "torch":
+                if fw.startswith("torch"):
                     time.sleep(TORCH_PAUSE)
                 seconds, cpu_seconds, last_loss = _time_block(steps[fw], per_block)
                 samples[fw].append(seconds)
                 cpu_samples[fw].append(cpu_seconds)
                 finite[fw] = finite[fw] and math.isfinite(last_loss)
-                if fw in own:
-                    seconds, cpu_seconds, _ = _time_block(own[fw], per_block)
-                    own_samples[fw].append(seconds)
-                    own_cpu_samples[fw].append(cpu_seconds)
     finally:
         gc.unfreeze()
     medians = {fw: statistics.median(samples[fw]) for fw in timed if finite[fw]}
     cpu_medians = {fw: statistics.median(cpu_samples[fw]) for fw in timed if finite[fw]}
-    baseline = medians.get("numpy")
-    # What each framework's ratio divides by: numpy's samples, or its own denominator's.
-    under = {fw: own_samples.get(fw, samples.get("numpy", [])) for fw in timed}
-    cpu_under = {fw: own_cpu_samples.get(fw, cpu_samples.get("numpy", [])) for fw in timed}
-    divisor = {fw: statistics.median(under[fw]) if under[fw] else None for fw in timed}
-    cpu_divisor = {fw: statistics.median(cpu_under[fw]) if cpu_under[fw] else None
-                   for fw in timed}
+    baseline, cpu_baseline = medians.get(reference), cpu_medians.get(reference)
     other_load = meter.other_load()
     load_after = _load_average()
     cpus = os.cpu_count() or 1
@@ -239,49 +258,90 @@ def time_workload(workload: Workload | str, dtype: Any = np.float64, size: str =
         "workload": entry.key, "title": entry.title, "dtype": dtype.name, "size": size,
         "parameters": dict(entry.sizes[size]), "steps_per_sample": per_block,
         "repeats": repeats, "target": entry.target, "torch_reference": entry.torch_reference,
+        "reference": reference,
         "other_load_cpus": other_load, "load_average": [load_before, load_after],
         "busy": busy,
         "frameworks": {
             fw: {"agrees": agrees[fw], "finite": finite.get(fw, False),
+                 "checked_against": entry.reference_of(fw),
                  "check_losses": losses[fw], "median_s": medians.get(fw),
                  "cpu_median_s": cpu_medians.get(fw),
                  "samples_s": samples.get(fw, []), "cpu_samples_s": cpu_samples.get(fw, []),
-                 "ratio": _divide(medians.get(fw), divisor.get(fw)),
-                 "cpu_ratio": _divide(cpu_medians.get(fw), cpu_divisor.get(fw)),
-                 "ratio_range": (_spread(_ratios(samples[fw], under[fw]))
-                                 if fw in medians and divisor.get(fw) else None),
-                 "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_under[fw]))
-                                     if fw in cpu_medians and cpu_divisor.get(fw) else None),
-                 **({"denominator_median_s": divisor[fw],
-                     "denominator_cpu_median_s": cpu_divisor[fw],
-                     "denominator_samples_s": own_samples[fw],
-                     "denominator_cpu_samples_s": own_cpu_samples[fw]} if fw in own else {})}
-            for fw in frameworks},
+                 "ratio": (medians[fw] / baseline if fw in medians and baseline else None),
+                 "cpu_ratio": (cpu_medians[fw] / cpu_baseline
+                               if fw in cpu_medians and cpu_baseline else None),
+                 "ratio_range": (_spread(_ratios(samples[fw], samples[reference]))
+                                 if fw in medians and baseline else None),
+                 "cpu_ratio_range": (_spread(_ratios(cpu_samples[fw], cpu_samples[reference]))
+                                     if fw in cpu_medians and cpu_baseline else None)}
+            for fw in names},
     }
     if entry.per_op:
         n_ops = entry.sizes[size]["n_ops"]
-        for fw in frameworks:
+        for fw in names:
             info = result["frameworks"][fw]
             info["overhead_per_op_us"] = (
                 (info["median_s"] - baseline) / n_ops * 1e6
                 if info["median_s"] is not None and baseline else None)
         result["memory_per_op_bytes"] = chain_memory(dtype, n_ops, entry.sizes[size]["width"])
         result["memory_target"] = MEMORY_TARGET
-    result["meets_target"] = _meets_target(entry, result)
+        result["memory_met"] = bool(result["memory_per_op_bytes"]["bookkeeping"]
+                                    <= MEMORY_TARGET)
+    result["goal"] = judge_goal(entry, result)
+    result["meets_target"] = result["goal"]["met"]
     return result
 
 
-def _meets_target(entry: Workload, result: Mapping[str, Any]) -> bool | None:
-    """True or False against the workload's target; None when it has none."""
-    ours = result["frameworks"]["tinygrad_ae"]
+def judge_goal(entry: Workload, result: Mapping[str, Any]) -> dict[str, Any]:
+    """The workload's goal, measured: tinygrad_ae's median against the median of the
+    framework the goal names (:data:`~tinygrad_ae.studies.bench.workloads.GOALS`), both
+    from ``result``'s interleaved repetitions.
+
+    Returns ``text`` (the goal as written), ``value`` and ``cpu_value`` (wall-clock and
+    CPU time), ``range`` (the smallest and largest value within one repetition), ``met``
+    (judged on the wall-clock median: True, False, or None when there is no target or the
+    framework divided by was not measured; False when tinygrad_ae has no time, being wrong
+    or diverged), and the same figures for PyTorch's counterpart (``torch_*``: PyTorch
+    against numpy, or PyTorch's HVP against PyTorch's gradient), for comparison.
+    """
+    kind = GOALS[entry.goal]
+    infos = result["frameworks"]
+    n_ops = result["parameters"].get("n_ops", 1)
+
+    def compare(subject: str, against: str, key: str) -> float | None:
+        a = (infos.get(subject) or {}).get(key)
+        b = (infos.get(against) or {}).get(key)
+        if a is None or b is None or b <= 0:
+            return None
+        return (a - b) / n_ops * 1e6 if kind.per_op else a / b
+
+    def spread(subject: str, against: str) -> tuple[float, float] | None:
+        if compare(subject, against, "median_s") is None:
+            return None
+        pairs = zip(infos[subject]["samples_s"], infos[against]["samples_s"])
+        values = [(a - b) / n_ops * 1e6 if kind.per_op else a / b for a, b in pairs if b > 0]
+        return _spread(values)
+
+    theirs = kind.against.replace("tinygrad_ae", "torch")
+    value = compare("tinygrad_ae", kind.against, "median_s")
+    met: bool | None
     if entry.target is None:
-        return None
-    if ours["median_s"] is None:
-        return False
-    if entry.per_op:
-        return bool(ours["overhead_per_op_us"] <= entry.target
-                    and result["memory_per_op_bytes"]["bookkeeping"] <= MEMORY_TARGET)
-    return bool(ours["ratio"] <= entry.target)
+        met = None
+    elif (infos.get("tinygrad_ae") or {}).get("median_s") is None:
+        met = False
+    else:
+        met = None if value is None else bool(value <= entry.target)
+    return {
+        "kind": entry.goal, "target": entry.target, "against": kind.against,
+        "unit": kind.unit, "per_op": kind.per_op, "text": entry.goal_text(),
+        "value": value, "cpu_value": compare("tinygrad_ae", kind.against, "cpu_median_s"),
+        "range": spread("tinygrad_ae", kind.against), "met": met,
+        "torch_against": theirs if theirs != "torch" else None,
+        "torch_value": compare("torch", theirs, "median_s") if theirs != "torch" else None,
+        "torch_cpu_value": (compare("torch", theirs, "cpu_median_s")
+                            if theirs != "torch" else None),
+        "torch_range": spread("torch", theirs) if theirs != "torch" else None,
+    }
 
 
 def _time_block(step: Step, n_steps: int) -> tuple[float, float, float]:
@@ -324,6 +384,7 @@ def thread_settings(threads: int | None = None) -> dict[str, Any]:
                                            "num_threads")}
                 for pool in threadpoolctl.threadpool_info() if pool.get("user_api") == "blas"]
     info["numpy_blas"] = blas
+    info["requested"] = threads
     count = threads if threads is not None else (
         blas[0]["num_threads"] if blas else os.cpu_count())
     info["threads"] = count
@@ -340,11 +401,20 @@ def run_benchmarks(workloads: Sequence[str] = tuple(WORKLOADS),
                    dtypes: Sequence[str] = ("float32", "float64"), size: str = "full",
                    repeats: int = 9, use_torch: bool = True, threads: int | None = None,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Run the benchmarks and return everything measured, ready for JSON."""
+    """Run the benchmarks in this process and return everything measured, ready for JSON.
+
+    A workload that cannot run here (W6 without PyTorch) is listed under ``skipped`` with
+    the reason, so the report says why its row is empty."""
     settings = thread_settings(threads)
     frameworks = [fw for fw in FRAMEWORKS if fw != "torch" or (use_torch and torch_available())]
     results = []
+    skipped: dict[str, str] = {}
     for key in workloads:
+        missing = missing_for_goal(_workload(key), runnable(_workload(key), frameworks))
+        if missing:
+            skipped[key] = ("needs PyTorch, its reference or its goal's "
+                            + ("(not installed)" if use_torch else "(--no-torch)"))
+            continue
         for dtype in dtypes:
             if progress is not None:
                 progress(f"{key} {dtype} ...")
@@ -360,5 +430,6 @@ def run_benchmarks(workloads: Sequence[str] = tuple(WORKLOADS),
         "machine": platform.platform(), "processor": platform.processor(),
         "threads": settings, "size": size, "repeats": repeats,
         "frameworks": frameworks, "results": results,
-        "resident_memory_per_op_bytes": resident,
+        "resident_memory_per_op_bytes": resident, "skipped": skipped,
+        "unregistered": list(UNREGISTERED),
     }
