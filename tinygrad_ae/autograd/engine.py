@@ -2,12 +2,15 @@
 
 Layer: above :mod:`tinygrad_ae.ops`; imports numpy, ``tensor`` and ``ops`` only.
 
-Every walk of the graph goes through :func:`topological_order` (iterative, never
-recursive: a 100,000-op chain is an ordinary input). ``backward`` walks the order in
-reverse, keeps the pending gradient of each tensor in a dict keyed by ``id`` (all tensors
-in the order stay alive during the walk, so ids are unique), pops each one when its tensor
-is done so memory comes back early, and adds into ``.grad`` only on leaves that require
-grad.
+Every walk is iterative, never recursive: a 100,000-op chain is an ordinary input.
+:func:`topological_order` lists the graph for ``viz`` and ``chain_rule``. ``backward``
+needs no list first: it counts how many ops of the graph use each tensor, then handles a
+tensor once all of them have passed their gradient back (Kahn's order, a reversed
+topological order found during the walk; the separate listing cost about a fifth of the
+walk). It keeps a gradient still waiting for terms in a dict keyed by ``id`` (the roots
+keep every tensor of the graph alive during the walk, so ids are unique), lets each go
+when its tensor is done so memory comes back early, and adds into ``.grad`` only on
+leaves that require grad.
 
 Two things keep it close to hand-written numpy. A gradient that is constant along some
 axes (a ``sum``'s, one number) stays that small while it flows through elementwise ops,
@@ -18,7 +21,7 @@ handed it to no one else: the leaf adopts it (see :func:`_accumulate`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -93,27 +96,71 @@ def _owner(array: np.ndarray) -> np.ndarray:
     return array if array.base is None else array.base
 
 
+def _count_consumers(roots: Sequence[Tensor]) -> dict[int, int]:
+    """For every tensor that requires grad and is reachable from ``roots``: how many inputs
+    of the ops between it and the roots it is (an op using it twice counts twice).
+
+    :func:`_propagate` hands a tensor's gradient on once all of them have added theirs
+    (Kahn's order), so the backward walk needs no separate :func:`topological_order`.
+    """
+    counts: dict[int, int] = {}
+    todo: list[Tensor] = []
+    for root in roots:
+        if id(root) not in counts:
+            counts[id(root)] = 0
+            todo.append(root)
+    pop, push, get = todo.pop, todo.append, counts.get
+    while todo:
+        for parent in pop()._parents:
+            if parent.requires_grad:
+                key = id(parent)
+                seen = get(key)
+                if seen is None:
+                    counts[key] = 1
+                    push(parent)
+                else:
+                    counts[key] = seen + 1
+    return counts
+
+
 def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                targets: set[int] | None) -> dict[int, Any]:
     """Walk the graph backward from ``roots`` with cotangents ``seeds``.
 
     With ``targets`` None, add into ``.grad`` of every leaf that requires grad;
     otherwise return the total gradient of each target id and touch no ``.grad``.
+
+    A tensor is handled once every op that used it has passed its gradient back (its
+    count from :func:`_count_consumers` reaches zero), so each comes after all the tensors
+    computed from it: a reversed topological order, found during the walk. Gradients
+    still waiting for more terms sit in ``pending``, keyed by id (every tensor of the
+    graph stays alive during the walk, so ids are unique); a complete one travels with
+    its tensor on the ``ready`` stack.
     """
-    order = topological_order(roots, grad_only=True)
+    counts = _count_consumers(roots)
     pending: dict[int, Any] = {}
     for root, seed in zip(roots, seeds):
         previous = pending.get(id(root))
         pending[id(root)] = seed if previous is None else previous + seed
+    ready: list[tuple[Tensor, Any]] = []
+    for root in roots:
+        if not counts[id(root)]:  # no other root was computed from it
+            counts[id(root)] = -1  # NOTE: listed once, however often it is given
+            ready.append((root, pending.pop(id(root))))
     # Ids of gradient arrays held in more than one place (the seeds, one array returned
     # for two inputs, a leaf's .grad): a leaf copies these rather than adopting them.
     shared: set[int] = set() if create_graph else {id(_owner(s)) for s in seeds}
     captured: dict[int, Any] = {}
     anomaly = STATE.anomaly
     mutations = STATE.mutations
-    for node in reversed(order):
-        g = pending.pop(id(node), None)
-        if g is None:
+    take, release = ready.pop, ready.append
+    while ready:
+        node, g = take()
+        parents = node._parents
+        if g is None:  # nothing flows through here, but its inputs wait for it
+            for parent in parents:
+                if parent.requires_grad:
+                    _hand_on(parent, None, counts, pending, release)
             continue
         if targets is not None and id(node) in targets:
             captured[id(node)] = _expand(g, node.data.shape)
@@ -124,8 +171,8 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             continue
         if node._stamp != mutations:  # something was changed in place since this node
             check_unchanged(node)
-        parents = node._parents
-        shape = node.data.shape
+        out: Any = node.data
+        shape = out.shape
         # A reduction's gradient may arrive smaller than the output (kept dims of length 1).
         # An elementwise vjp may use it so only while no input was broadcast to the output:
         # an input that was broadcast needs the gradient summed over its copies, so g must
@@ -135,41 +182,78 @@ def _propagate(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool
             g = _expand(g, shape)
         if create_graph:
             args: Sequence[Any] = parents
-            out: Any = node
+            out = node
+        elif len(parents) == 2:  # unrolled for one and two inputs: this runs per node
+            args = (parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            args = (parents[0].data,)
         else:
             args = [p.data for p in parents]
-            out = node.data
         params = node._params
         if entry.takes_needs:
-            needs = tuple([p.requires_grad for p in parents])
-            grads = (entry.vjp_fn(g, out, *args, needs=needs) if params is None
-                     else entry.vjp_fn(g, out, *args, needs=needs, **params))
+            needs = ((parents[0].requires_grad, parents[1].requires_grad) if len(parents) == 2
+                     else tuple([p.requires_grad for p in parents]))
+            if params is None and entry.needs_next:  # by position: no keyword dict
+                grads = entry.vjp_fn(g, out, *args, needs)
+            elif params is None:
+                grads = entry.vjp_fn(g, out, *args, needs=needs)
+            else:
+                grads = entry.vjp_fn(g, out, *args, needs=needs, **params)
         elif params is None:
             grads = entry.vjp_fn(g, out, *args)
         else:
             grads = entry.vjp_fn(g, out, *args, **params)
         passed_on = 0  # inputs handed g itself (add hands it to both)
         for parent, grad_input in zip(parents, grads):
-            if grad_input is None or not parent.requires_grad:
+            if not parent.requires_grad:
                 continue
-            if grad_input is g:
-                passed_on += 1
-            shape = parent.data.shape
-            # One number stays one number (it broadcasts), unless it has axes to drop.
-            if grad_input.shape != shape and (grad_input.size > 1 or grad_input.ndim > len(shape)):
-                grad_input = _fit_to_shape(grad_input, shape)
-            if anomaly and not np.isfinite(grad_input.data if create_graph
-                                           else grad_input).all():
-                raise FloatingPointError(
-                    f"detect_anomaly: the backward pass of op '{entry.name}' produced "
-                    f"NaN or inf in the gradient of an input of shape {parent.shape}"
-                )
+            if grad_input is not None:
+                if grad_input is g:
+                    passed_on += 1
+                shape = parent.data.shape
+                # One number stays one number (it broadcasts), unless it has axes to drop.
+                if grad_input.shape != shape and (grad_input.size > 1
+                                                  or grad_input.ndim > len(shape)):
+                    grad_input = _fit_to_shape(grad_input, shape)
+                if anomaly and not np.isfinite(grad_input.data if create_graph
+                                               else grad_input).all():
+                    raise FloatingPointError(
+                        f"detect_anomaly: the backward pass of op '{entry.name}' produced "
+                        f"NaN or inf in the gradient of an input of shape {parent.shape}"
+                    )
+            # _hand_on, inlined: the common case of a tensor used once
             key = id(parent)
-            previous = pending.get(key)
-            pending[key] = grad_input if previous is None else previous + grad_input
+            left = counts[key] - 1
+            if left:
+                counts[key] = left
+                if grad_input is not None:
+                    previous = pending.get(key)
+                    pending[key] = (grad_input if previous is None
+                                    else previous + grad_input)
+            else:
+                previous = pending.pop(key, None)
+                release((parent, grad_input if previous is None else
+                         previous if grad_input is None else previous + grad_input))
         if passed_on > 1 and not create_graph:
             shared.add(id(_owner(g)))  # neither input may adopt g as its own .grad
     return captured
+
+
+def _hand_on(parent: Tensor, grad_input: Any, counts: dict[int, int],
+             pending: dict[int, Any], release: Callable[[tuple[Tensor, Any]], None]) -> None:
+    """Add ``grad_input`` (None: nothing) to ``parent``'s gradient, and put the parent on
+    the ready stack when this was the last op waiting to pass it a gradient."""
+    key = id(parent)
+    left = counts[key] - 1
+    if left:
+        counts[key] = left
+        if grad_input is not None:
+            previous = pending.get(key)
+            pending[key] = grad_input if previous is None else previous + grad_input
+    else:
+        previous = pending.pop(key, None)
+        release((parent, grad_input if previous is None else
+                 previous if grad_input is None else previous + grad_input))
 
 
 def _accumulate(leaf: Tensor, g: Any, shared: set[int]) -> None:
@@ -239,6 +323,15 @@ def grad(
     12.0
     >>> grad(dfdx, x)[0].item()
     12.0
+
+    A Hessian-vector product H·v is the gradient of the gradients with ``grad_outputs=v``
+    (cheaper than the gradient of Σ g·v, whose products and sum would be recorded too).
+    For L = Σ w³: g = 3w², H = diag(6w).
+
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = grad((w ** 3).sum(), w, create_graph=True)
+    >>> grad(g, w, grad_outputs=np.array([1.0, 1.0]))[0].data
+    array([ 6., 12.])
     """
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)

@@ -90,6 +90,7 @@ class Op:
         self.saves_values = saves_values
         self.vjp_fn: Callable[..., Any] = _missing_vjp
         self.takes_needs = False
+        self.needs_next = False
         # NOTE: True only for ops whose vjp broadcasts g with numpy's rules (see the top).
         self.broadcasts = kind in ("elementwise", "pow_scalar")
         self.__doc__ = forward.__doc__
@@ -106,7 +107,12 @@ class Op:
                 f"{self.param_names}, got {names}"
             )
         self.takes_needs = "needs" in names
-        self.vjp_fn = fn if _defined_in_package(fn) else _checked_vjp(self.name, fn)
+        builtin = _defined_in_package(fn)
+        # needs right after the inputs of a built-in vjp: the engine may pass it by
+        # position (a user's vjp is wrapped by _checked_vjp, which reads inputs only so)
+        self.needs_next = (builtin and self.takes_needs and not self.variadic
+                           and names[len(expected)] == "needs")
+        self.vjp_fn = fn if builtin else _checked_vjp(self.name, fn)
         return fn
 
     def __call__(self, *args: Any, **params: Any) -> Any:
@@ -183,7 +189,9 @@ def _constant(x: Any, like: np.dtype) -> Tensor:
     the Tensor they meet, so ``float32_tensor * 2`` stays float32. Python numbers are
     cached: a training loop's ``* 2`` or ``- lr`` reuses one constant leaf instead of
     allocating a Tensor per op."""
-    cacheable = type(x) in (int, float) and x != 0  # 0.0 and -0.0 compare equal
+    # Zero is never cached: 0.0 and -0.0 compare equal. (Two ``is`` tests and a truth test
+    # cost a third of ``type(x) in (int, float) and x != 0``: this runs on every op.)
+    cacheable = (type(x) is float or type(x) is int) and bool(x)
     if cacheable:
         key = (type(x), x, like)
         cached = _CONSTANTS.get(key)
@@ -307,6 +315,8 @@ def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...] | None:
     """``None`` or a sorted tuple of non-negative axes; a clear error when out of range."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the common case, in a vjp's x.sum(axis=0)
+        return (axis,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     result = []
     for a in axes:

@@ -163,9 +163,12 @@ def linear(x, weight, bias):
 @linear.vjp
 def _(g, out, x, weight, bias, needs=(True, True, True)):
     # The leading axes of x are samples: flatten them so each gradient is one matmul.
-    rows = g.reshape(-1, weight.shape[0])
+    # A batch is already flat: no reshape, which under create_graph would be two more
+    # nodes for the second backward pass to walk.
+    rows = g if g.ndim == 2 else g.reshape(-1, weight.shape[0])
     grad_x = g @ weight if needs[0] else None
-    grad_weight = rows.T @ x.reshape(-1, weight.shape[1]) if needs[1] else None
+    grad_weight = (rows.T @ (x if x.ndim == 2 else x.reshape(-1, weight.shape[1]))
+                   if needs[1] else None)
     grad_bias = None
     if needs[2]:
         # plain arrays: numpy's column sum of a tall, skinny array is slow (see sum_rows)

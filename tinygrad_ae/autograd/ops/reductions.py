@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._fast import sum_rows
 from ._core import DISTINCT, NONZERO, _keepdims_shape, op, value
 from .elementwise import exp
 from .selection import where
@@ -20,6 +21,11 @@ def _reduced_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tupl
 @op("sum", partial="1", kind="reduce", saves_values=False)
 def sum(x, *, axis, keepdims):
     """out = Σ x over ``axis``;  ∂out/∂x = 1 for every summed entry."""
+    if axis == (0,) and x.ndim == 2 and x.dtype.kind == "f":
+        # A column sum: numpy is slow on tall, skinny arrays (see sum_rows). Under
+        # create_graph this is the bias gradient of a linear layer.
+        out = sum_rows(x)
+        return out.reshape(1, -1) if keepdims else out
     return x.sum(axis=axis, keepdims=keepdims)  # the method: np.sum adds a dispatch layer
 
 
