@@ -147,21 +147,22 @@ def test_train_mlp_with_adam_and_minibatches(table, tmp_path):
 
 # --- every bad input: status 2, one line, no traceback ---------------------------------------
 
-def _bad_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
+def _bad_cases(tmp: Path, write: bool = True) -> list[tuple[str, list[str], str]]:
     good = tmp / "good.csv"
-    good.write_text("1,2,3\n4,5,6\n7,8,10\n1,0,1\n")
-    (tmp / "words.csv").write_text("1,2\n3,abc\n")
-    (tmp / "ragged.csv").write_text("1,2\n3,4,5\n")
-    (tmp / "nan.csv").write_text("1,2\n3,nan\n")
-    (tmp / "empty.csv").write_text("")
-    (tmp / "one.csv").write_text("1,2,3\n")
-    (tmp / "bad.npy").write_bytes(b"not a numpy file")
-    (tmp / "onecol.csv").write_text("1\n2\n3\n")
     mine = tmp / "thesis"
-    mine.mkdir()
-    (mine / "thesis.tex").write_text("months of work")
     locked = tmp / "a_file"  # a folder cannot be made inside a file, even by root
-    locked.write_text("")
+    if write:
+        good.write_text("1,2,3\n4,5,6\n7,8,10\n1,0,1\n")
+        (tmp / "words.csv").write_text("1,2\n3,abc\n")
+        (tmp / "ragged.csv").write_text("1,2\n3,4,5\n")
+        (tmp / "nan.csv").write_text("1,2\n3,nan\n")
+        (tmp / "empty.csv").write_text("")
+        (tmp / "one.csv").write_text("1,2,3\n")
+        (tmp / "bad.npy").write_bytes(b"not a numpy file")
+        (tmp / "onecol.csv").write_text("1\n2\n3\n")
+        mine.mkdir()
+        (mine / "thesis.tex").write_text("months of work")
+        locked.write_text("")
     g = str(good)
     return [
         ("missing file", ["train", str(tmp / "nope.csv"), "--code-dim", "1"], "nope.csv"),
@@ -199,16 +200,18 @@ def _bad_cases(tmp: Path) -> list[tuple[str, list[str], str]]:
     ]
 
 
-def test_every_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path):
-    failures = []
-    for label, argv, key in _bad_cases(tmp_path):
-        result = run(*argv, cwd=tmp_path)
-        lines = result.stderr.strip().splitlines()
-        ok = (result.returncode == 2 and len(lines) == 1 and "Traceback" not in result.stderr
-              and key in lines[0])
-        if not ok:
-            failures.append(f"{label}: status {result.returncode}, stderr {result.stderr!r}")
-    assert not failures, "\n".join(failures)
+# One test per case (each is a process of its own), so the workers share them out.
+_BAD_LABELS = [label for label, _, _ in _bad_cases(Path("unused"), write=False)]
+
+
+@pytest.mark.parametrize("label", _BAD_LABELS,
+                         ids=[re.sub(r"[^A-Za-z0-9_]+", "-", x) for x in _BAD_LABELS])
+def test_every_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path, label):
+    argv, key = {name: (argv, key) for name, argv, key in _bad_cases(tmp_path)}[label]
+    result = run(*argv, cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, (label, result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and key in lines[0], (label, result.stderr)
     assert (tmp_path / "thesis" / "thesis.tex").read_text() == "months of work"
     assert (tmp_path / "good.csv").exists()
 
