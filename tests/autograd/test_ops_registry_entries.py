@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 
 import tinygrad_ae as tg
 from tinygrad_ae.autograd import ops, registry
@@ -31,7 +32,7 @@ def _no_leaked_ops():
     (-1, "-1·x^(-2)"),
     (0, "0·x^(-1)"),
     ("p", "p·x^(p−1)"),
-], ids=lambda v: str(v))
+], ids=lambda v: selectable_id(str(v)))  # ids mutmut can pass back to pytest
 def test_power_partial_is_written_as_a_student_would(exponent, label):
     """p·x^(p−1), simplified for p = 2 and 1, the exponent in parentheses only when it
     is negative, and left symbolic when p is a name."""
@@ -48,7 +49,7 @@ def test_power_partial_of_a_tensor_drawn_in_a_graph_names_its_exponent():
 @pytest.mark.parametrize("approximate, label", [
     ("none", "Φ(x) + x·φ(x)"),
     ("tanh", "d/dx [½x(1 + tanh(√(2/π)(x + 0.044715x³)))]"),
-])
+], ids=["exact", "tanh"])
 def test_gelu_partial_names_the_form_that_was_computed(approximate, label):
     names = {"x": "x", "out": "y", "approximate": approximate}
     assert ops.gelu.local_partial(0, names) == label
