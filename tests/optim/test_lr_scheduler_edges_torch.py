@@ -446,3 +446,29 @@ def test_a_rate_changed_by_hand_is_carried_along_as_in_pytorch(name, settings):
         theirs.step()
         np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=RTOL,
                                    atol=1e-15, err_msg=f"epoch {epoch}")
+
+
+def test_plateau_reads_a_metric_through_item():
+    # Anything with .item() is read through it: a one-element numpy array, which float()
+    # refuses (numpy 2), and a one-element Tensor of any shape.
+    schedule = lr_scheduler.ReduceLROnPlateau(_sgd())
+    schedule.step(np.array([0.25]))
+    assert schedule.best == 0.25 and type(schedule.best) is float
+    schedule.step(Tensor([[0.125]]))
+    assert schedule.best == 0.125
+
+
+def test_plateau_a_change_of_exactly_eps_is_skipped_as_in_pytorch():
+    # lr 1 → 0.5 is a change of exactly eps = 0.5 (all exact in binary): skipped; the
+    # second group's 0.25 → 0.125 (change 0.125) is skipped too; with eps 0.25 the first
+    # group's change goes through.
+    torch = pytest.importorskip("torch")
+    for eps, expected in [(0.5, [1.0, 0.25]), (0.25, [0.5, 0.25])]:
+        ours_opt, theirs_opt = _sgd((1.0, 0.25)), _torch_sgd(torch, (1.0, 0.25))
+        ours = lr_scheduler.ReduceLROnPlateau(ours_opt, factor=0.5, patience=0, eps=eps)
+        theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, factor=0.5,
+                                                            patience=0, eps=eps)
+        for metric in (1.0, 1.0):
+            ours.step(metric)
+            theirs.step(metric)
+        assert ours.get_last_lr() == expected == theirs.get_last_lr()
