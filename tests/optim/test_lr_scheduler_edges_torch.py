@@ -472,3 +472,31 @@ def test_plateau_a_change_of_exactly_eps_is_skipped_as_in_pytorch():
             ours.step(metric)
             theirs.step(metric)
         assert ours.get_last_lr() == expected == theirs.get_last_lr()
+
+
+def test_plateau_default_patience_is_ten_bad_epochs_as_in_pytorch():
+    # One improvement, then 10 equal values: no cut yet; the 11th bad epoch cuts by 0.1.
+    torch = pytest.importorskip("torch")
+    ours = lr_scheduler.ReduceLROnPlateau(_sgd())
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(_torch_sgd(torch))
+    for k in range(12):
+        ours.step(1.0)
+        theirs.step(1.0)
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=RTOL), k
+    assert ours.get_last_lr() == pytest.approx([0.01, 0.003], rel=RTOL)
+
+
+def test_a_subclass_state_dict_is_a_deep_copy():
+    class Remembering(lr_scheduler.ExponentialLR):
+        def __init__(self, optimizer):
+            self.history = [[0.1]]
+            super().__init__(optimizer, gamma=0.5)
+
+    schedule = Remembering(_sgd())
+    schedule.state_dict()["history"][0].append(9.0)
+    assert schedule.history == [[0.1]]
+    saved = schedule.state_dict()
+    other = Remembering(_sgd())
+    other.load_state_dict(saved)
+    saved["history"][0].append(7.0)
+    assert other.history == [[0.1]]
