@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.param_ids import selectable_id
 from tinygrad_ae import optim
 from tinygrad_ae.autograd.tensor import Tensor
-from tests.param_ids import selectable_id
 
 RTOL = 1e-10
 ATOL = 1e-300

@@ -11,11 +11,11 @@ import warnings
 import numpy as np
 import pytest
 
+from tests.param_ids import selectable_id
 from tinygrad_ae import optim
 from tinygrad_ae.autograd.tensor import Tensor
 from tinygrad_ae.nn import StateDictError
 from tinygrad_ae.optim import lr_scheduler
-from tests.param_ids import selectable_id
 
 RTOL = 1e-12
 
