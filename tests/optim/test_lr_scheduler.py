@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 
 from tinygrad_ae import optim
 from tinygrad_ae.autograd.tensor import Tensor
@@ -172,7 +173,7 @@ def test_resuming_needs_initial_lr_and_uses_it():
      "LambdaLR: got 2 functions but the optimizer has 1 parameter groups"),
     (lambda opt: lr_scheduler.LambdaLR(opt, 0.5), TypeError,
      "lr_lambda must be a function of the epoch, got float"),
-], ids=lambda value: None)
+], ids=selectable_id)  # ids mutmut can pass back to pytest
 def test_bad_settings_are_reported(make, error, pattern):
     opt = optim.SGD([Tensor(np.ones(1), requires_grad=True)], lr=0.1)
     with pytest.raises(error, match=pattern):
