@@ -23,7 +23,7 @@ import numpy as np
 from tinygrad_ae import optim
 from tinygrad_ae.models import ConvAutoencoder
 
-from .workloads import Step, Workload, _torch_dtype, training_step
+from .workloads import Step, Workload, _torch_dtype, torch_step, training_step
 
 __all__ = ["W6"]
 
@@ -81,13 +81,7 @@ def _torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     x = torch.from_numpy(X.reshape(X.shape[0], *model.image_shape))
     n = X.shape[0]
 
-    def step() -> float:
-        loss = ((net(x) - x) ** 2).sum() / n
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return torch_step(lambda: ((net(x) - x) ** 2).sum() / n, opt)
 
 
 def _build(framework: str, dtype: np.dtype, size: Mapping[str, Any]) -> Step:

@@ -220,6 +220,18 @@ def training_step(model: Any, X: np.ndarray, opt: Any) -> Step:
     return step
 
 
+def torch_step(loss_of: Callable[[], Any], opt: Any) -> Step:
+    """One PyTorch step as a user writes it: the loss ``loss_of()``, then zero_grad,
+    backward and the optimizer's step (the PyTorch side of W1, W2, W3, W6 and W7)."""
+    def step() -> float:
+        loss = loss_of()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+    return step
+
+
 def _w1_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     import torch
 
@@ -230,16 +242,12 @@ def _w1_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     x = torch.from_numpy(X)
     n = X.shape[0]
 
-    def step() -> float:
+    def loss_of() -> Any:
         x1, x2 = x[:, 0], x[:, 1]
         h = p["w1"] * x1 + p["w2"] * x2 + p["b1"]
         x_hat = torch.stack((p["w3"] * h + p["b2"], p["w4"] * h + p["b3"]), dim=1)
-        loss = torch.nn.functional.mse_loss(x_hat, x, reduction="sum") / n
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+        return torch.nn.functional.mse_loss(x_hat, x, reduction="sum") / n
+    return torch_step(loss_of, opt)
 
 
 # --- W2, W3: multilayer autoencoders -------------------------------------------------
@@ -356,16 +364,7 @@ def _ours_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]], sizes:
                            f"{[p.shape for p in params]}, expected {[a.shape for a in start]}")
     for p, array in zip(params, start):
         p.data = array.copy()
-    opt = make_opt(params)
-    x = Tensor(X)
-
-    def step() -> float:
-        loss = nn.mse_loss(model(x), x, reduction="paper")
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return training_step(model, X, make_opt(params))
 
 
 def _torch_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]],
@@ -388,13 +387,8 @@ def _torch_mlp(X: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]],
     x = torch.from_numpy(X)
     n = X.shape[0]
 
-    def step() -> float:
-        loss = torch.nn.functional.mse_loss(model(x), x, reduction="sum") / n
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return torch_step(lambda: torch.nn.functional.mse_loss(model(x), x, reduction="sum") / n,
+                      opt)
 
 
 def _mlp_workload(sizes_key: str, activation: str, data: str, optimizer: str
@@ -676,13 +670,8 @@ def _w7_torch(dtype: np.dtype, size: Mapping[str, Any]) -> Step:
     x = torch.from_numpy(X)
     n = X.shape[0]
 
-    def step() -> float:
-        loss = torch.nn.functional.mse_loss(decoder(encoder(x)), x, reduction="sum") / n
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return torch_step(
+        lambda: torch.nn.functional.mse_loss(decoder(encoder(x)), x, reduction="sum") / n, opt)
 
 
 def _w7_build(framework: str, dtype: np.dtype, size: Mapping[str, Any]) -> Step:
