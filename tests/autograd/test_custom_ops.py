@@ -10,13 +10,7 @@ import tinygrad_ae as tg
 from tinygrad_ae import viz
 from tinygrad_ae.autograd import ops, registry
 
-
-@pytest.fixture(autouse=True)
-def _no_leaked_ops():
-    before = registry.names()
-    with registry.scope():
-        yield
-    assert registry.names() == before
+pytestmark = pytest.mark.usefixtures("no_leaked_ops")  # tests/autograd/conftest.py
 
 
 def _cube():

@@ -13,13 +13,7 @@ import tinygrad_ae as tg
 from tinygrad_ae.autograd import ops, registry
 from tinygrad_ae.autograd.ops.shape import _check_registry
 
-
-@pytest.fixture(autouse=True)
-def _no_leaked_ops():
-    before = registry.names()
-    with registry.scope():
-        yield
-    assert registry.names() == before
+pytestmark = pytest.mark.usefixtures("no_leaked_ops")  # tests/autograd/conftest.py
 
 
 @pytest.mark.parametrize("exponent, label", [
