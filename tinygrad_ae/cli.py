@@ -718,12 +718,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input or a failure of the
     environment such as a full disk, 130 interrupted, 1 internal)."""
-    name = "tinygrad-ae"
     # Python's own Ctrl-C handler back, in place of the quiet one of tinygrad_ae._startup
     # (identified by its module, so the command line does not import the start-up hook).
     handler = signal.getsignal(signal.SIGINT)
     if getattr(handler, "__module__", None) == "tinygrad_ae._startup":
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _run(argv)
+    finally:
+        if argv is None:  # the process is the command line, and is about to exit
+            _ctrl_c_ends_the_process()
+
+
+def _ctrl_c_ends_the_process() -> None:
+    """Once the work is done, Python still waits for other threads and flushes files before
+    it exits; a Ctrl-C then could only be printed as an ignored KeyboardInterrupt with its
+    traceback. The system's own action instead ends the process by the signal, which a shell
+    reports as status 130."""
+    with contextlib.suppress(ValueError):  # not the main thread: Python's handler stays
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    name = "tinygrad-ae"
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
