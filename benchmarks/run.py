@@ -10,7 +10,9 @@ To regenerate the table in docs/performance.md (one BLAS thread and the default,
 a fresh process)::
 
     python benchmarks/run.py --threads both --json benchmarks/results.json \
-        --update-doc docs/performance.md
+        --update-doc docs/performance.md --profile
+
+(``--profile`` adds the profile of every row that missed its goal.)
 """
 
 from __future__ import annotations

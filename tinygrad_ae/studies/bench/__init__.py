@@ -40,7 +40,10 @@ real training loop.
 
 Run it as ``tinygrad-ae bench`` or ``python benchmarks/run.py``; ``--threads both`` runs
 one BLAS thread and the default, each in a fresh process; ``--json PATH`` writes every
-sample, ``--update-doc docs/performance.md`` rewrites the table in that file.
+sample, ``--update-doc docs/performance.md`` rewrites the table in that file, and
+``--profile`` profiles tinygrad_ae's step of every row that missed its goal
+(:func:`profile_step`: the functions with the most time of their own, the garbage
+collector's share, page faults).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from .harness import (  # noqa: F401
     time_workload,
     torch_available,
 )
+from .profile import markdown_profiles, profile_step  # noqa: F401
 from .registry import WORKLOADS  # noqa: F401
 from .report import (  # noqa: F401
     add_arguments,
@@ -87,5 +91,5 @@ __all__ = [
     'check_losses', 'losses_agree', 'time_workload', 'judge_goal', 'chain_memory',
     'resident_memory_per_op', 'thread_settings', 'run_benchmarks', 'run_thread_settings',
     'format_table', 'markdown_table', 'update_doc', 'add_arguments', 'run', 'main',
-    'torch_available',
+    'torch_available', 'profile_step', 'markdown_profiles',
 ]

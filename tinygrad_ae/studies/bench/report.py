@@ -17,6 +17,7 @@ from typing import Any
 from tinygrad_ae._files import OutputConflict, check_output_file, finite_json, write_atomically
 
 from .harness import BUSY_CPUS, run_benchmarks
+from .profile import markdown_profiles, profile_step
 from .registry import WORKLOADS
 from .workloads import SIZES
 
@@ -280,7 +281,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "tests)")
     parser.add_argument("--update-doc", metavar="PATH",
                         help="rewrite the table between the <!-- bench:begin --> and "
-                             "<!-- bench:end --> markers of the markdown file PATH")
+                             "<!-- bench:end --> markers of the markdown file PATH (and, "
+                             "with --profile, the <!-- profile:… --> block)")
+    parser.add_argument("--profile", action="store_true",
+                        help="after timing, profile tinygrad_ae's step of every workload "
+                             "and dtype that missed its goal: the functions that take the "
+                             "time, the garbage collector's share, page faults")
 
 
 class _Usage(Exception):
@@ -335,6 +341,12 @@ def _parse(args: argparse.Namespace
                      f"got {threads}")
     if args.update_doc and not Path(args.update_doc).is_file():
         raise _Usage(f"--update-doc: no such file {args.update_doc!r}")
+    if args.update_doc and getattr(args, "profile", False):
+        text = Path(args.update_doc).read_text(encoding="utf-8")
+        if "<!-- profile:begin -->" not in text or "<!-- profile:end -->" not in text:
+            raise _Usage(f"--update-doc with --profile: {args.update_doc!r} has no "
+                         f"<!-- profile:begin --> … <!-- profile:end --> block; add both "
+                         f"markers where the profiles belong")
     if args.json:  # checked before the benchmarks run, so no time is spent in vain
         try:
             check_output_file(args.json, "--json", owned=_is_bench_report)
@@ -419,9 +431,16 @@ def run(args: argparse.Namespace) -> int:
                                 threads=threads if isinstance(threads, int) else None,
                                 progress=lambda text: print(text, file=sys.stderr,
                                                             flush=True))
-    report["elapsed_s"] = time.monotonic() - started
     report["command"] = _command(args)
+    results = [(setting_label(one), r) for one in settings_of(report) for r in one["results"]]
+    if getattr(args, "profile", False):
+        report["profiles"] = _profile_misses(results, size)
+    report["elapsed_s"] = time.monotonic() - started
     print(format_table(report))
+    for found in report.get("profiles", []):
+        print(f"\n{found['workload']} {found['dtype']}: where tinygrad_ae's step goes")
+        for f in found["functions"]:
+            print(f"  {f['share'] * 100:5.1f} %  {f['calls']:8.0f} calls  {f['name']}")
     if args.json:
         try:
             write_atomically(args.json, finite_json(report, indent=1) + "\n",
@@ -432,8 +451,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.json}")
     if args.update_doc:
         update_doc(args.update_doc, markdown_table(report))
+        if "profiles" in report:
+            update_doc(args.update_doc, markdown_profiles(report["profiles"], report["command"]),
+                       block="profile")
         print(f"updated {args.update_doc}")
-    results = [(setting_label(one), r) for one in settings_of(report) for r in one["results"]]
     failures = [f"{r['workload']} {r['dtype']} {fw} ({label})" for label, r in results
                 for fw, info in r["frameworks"].items()
                 if not (info["agrees"] and info["finite"])]
@@ -447,6 +468,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"tinygrad-ae bench: goal missed: {', '.join(missed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _profile_misses(results: Sequence[tuple[str, Mapping[str, Any]]], size: str
+                    ) -> list[dict[str, Any]]:
+    """A profile of tinygrad_ae's step for each workload and dtype that missed its goal
+    in any thread setting (a timing goal: the memory goal has its own measure)."""
+    missed = dict.fromkeys((r["workload"], r["dtype"]) for _, r in results
+                           if r["meets_target"] is False)
+    profiles = []
+    for key, dtype in missed:
+        print(f"profiling {key} {dtype} ...", file=sys.stderr, flush=True)
+        profiles.append(profile_step(key, dtype, size))
+    return profiles
 
 
 def _command(args: argparse.Namespace) -> str:
@@ -465,6 +499,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--workloads", args.workloads]
     if args.no_torch:
         parts.append("--no-torch")
+    if getattr(args, "profile", False):
+        parts.append("--profile")
     return " ".join(parts)
 
 
