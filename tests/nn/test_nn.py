@@ -522,6 +522,23 @@ def test_sequential_is_indexable_sized_and_iterable():
         model[3]
 
 
+def test_a_module_attached_to_a_sequential_by_name_runs_in_order_as_in_pytorch():
+    # PyTorch's Sequential runs every child in the order it was added, whatever its name.
+    first, head = nn.Linear(2, 3, rng=0), nn.Tanh()
+    model = nn.Sequential(first)
+    model.head = head
+    model.append(nn.Linear(3, 1, rng=1))
+    assert len(model) == 3 and list(model) == [first, head, model[2]]
+    assert [name for name, _ in model.named_children()] == ["0", "head", "2"]
+    x = np.random.default_rng(0).standard_normal((5, 2))
+    expected = model[2](np.tanh(first(Tensor(x)).data)).data
+    np.testing.assert_allclose(model(x).data, expected, rtol=1e-15)
+    shared = nn.Linear(2, 2, rng=3)
+    twice = nn.Sequential(shared, shared)  # one module under two names runs twice
+    assert len(twice) == 2
+    np.testing.assert_allclose(twice(x).data, shared(shared(Tensor(x))).data, rtol=1e-15)
+
+
 def test_sequential_rejects_a_class_where_an_instance_belongs():
     expected = r"item 1 must be a Module, got ReLU; did you mean ReLU\(\)"
     with pytest.raises(TypeError, match=expected):

@@ -115,7 +115,8 @@ class Linear(Module):
 
 
 class Sequential(Module):
-    """Modules applied one after the other; children are named "0", "1", … as in PyTorch.
+    """Modules applied one after the other; children are named "0", "1", … as in PyTorch,
+    and a module attached by name (``seq.head = Linear(…)``) runs in its place in order.
 
     Indexable (``seq[0]``, ``seq[-1]``, slices give a new Sequential), ``len`` and iterable.
 
@@ -148,8 +149,9 @@ class Sequential(Module):
         return self
 
     def _layers(self) -> list[Module]:
-        return [value for name, value in vars(self).items()
-                if name.isdigit() and isinstance(value, Module)]
+        # Every child in the order it was added, whatever its name (``seq.head = …`` runs
+        # too, as in PyTorch); one module under two names runs twice.
+        return [value for value in vars(self).values() if isinstance(value, Module)]
 
     def __len__(self) -> int:
         return len(self._layers())
