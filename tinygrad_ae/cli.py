@@ -725,6 +725,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return _run(argv)
+    except KeyboardInterrupt:  # between _run's own handlers and here, or while they print
+        print("tinygrad-ae: interrupted", file=sys.stderr)
+        return 130
     finally:
         if argv is None:  # the process is the command line, and is about to exit
             _ctrl_c_ends_the_process()

@@ -129,6 +129,14 @@ def test_ctrl_c_at_any_moment_is_one_line_and_status_130(table, tmp_path):
     assert hidden(tmp_path) == []
 
 
+def test_ctrl_c_outside_the_commands_own_handlers_is_still_one_line(monkeypatch, capsys):
+    def interrupted(argv):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert cli.main(["--version"]) == 130
+    assert capsys.readouterr().err == "tinygrad-ae: interrupted\n"
+
+
 def test_ctrl_c_while_python_shuts_down_is_no_traceback(tmp_path):
     """After the command's work, Python waits for the other threads before it exits; a
     Ctrl-C then used to print a KeyboardInterrupt traceback ("Exception ignored in
