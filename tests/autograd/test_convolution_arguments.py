@@ -58,6 +58,9 @@ ACCEPTED = {
     "conv_transpose2d-one-output": (lambda x, w: tg.conv_transpose2d(x, w, padding=1),
                                     lambda x, w: TF.conv_transpose2d(x, w, padding=1),
                                     [(1, 1, 1, 1), (1, 1, 3, 3)]),
+    "conv_transpose2d-one-output-wide": (
+        lambda x, w: tg.conv_transpose2d(x, w, padding=(0, 2)),
+        lambda x, w: TF.conv_transpose2d(x, w, padding=(0, 2)), [(1, 1, 2, 3), (1, 2, 1, 3)]),
     "conv_transpose2d-unbatched": (
         lambda x, w, b: tg.conv_transpose2d(x, w, b, stride=[2, 1], output_padding=[1, 0]),
         lambda x, w, b: TF.conv_transpose2d(x, w, b, stride=(2, 1), output_padding=(1, 0)),
@@ -192,6 +195,9 @@ MESSAGES = [
     (lambda: tg.conv2d(_ones(1, 1, 3, 2), W, padding=(1, 0)), ValueError,
      "conv2d: input of shape (1, 1, 3, 2) is too small for kernel (3, 3) with dilation (1, 1) "
      "and padding (1, 0); pad it or use a smaller kernel"),
+    (lambda: tg.conv2d(_ones(1, 1, 2, 4), _ones(1, 1, 3, 1)), ValueError,
+     "conv2d: input of shape (1, 1, 2, 4) is too small for kernel (3, 1) with dilation (1, 1) "
+     "and padding (0, 0); pad it or use a smaller kernel"),
     (lambda: tg.conv2d(X, _ones(1, 1, 2, 2), dilation=(1, 4)), ValueError,
      "conv2d: input of shape (1, 1, 4, 4) is too small for kernel (2, 2) with dilation (1, 4) "
      "and padding (0, 0); pad it or use a smaller kernel"),
@@ -229,6 +235,9 @@ MESSAGES = [
     (lambda: tg.conv_transpose2d(_ones(1, 1, 1, 1), _ones(1, 1, 1, 1), padding=(0, 1)),
      ValueError, "conv_transpose2d: padding (0, 1) leaves no output for an input of shape "
      "(1, 1, 1, 1) and kernel (1, 1)"),
+    (lambda: tg.conv_transpose2d(_ones(1, 3, 1, 1), _ones(3, 1, 1, 1), padding=(0, 1)),
+     ValueError, "conv_transpose2d: padding (0, 1) leaves no output for an input of shape "
+     "(1, 3, 1, 1) and kernel (1, 1)"),
     (lambda: tg.conv_transpose2d(_ones(1, 1, 1, 2), _ones(1, 1, 2, 1), padding=(1, 0)),
      ValueError, "conv_transpose2d: padding (1, 0) leaves no output for an input of shape "
      "(1, 1, 1, 2) and kernel (2, 1)"),
