@@ -1,6 +1,7 @@
-"""Initialisers' distributions against their formulas (and PyTorch's gains), the
-convolution layers' bias draws and messages, normalization over one feature, and
-dropout with p = 1 in float32: the cases a seeded sample of nn's mutants found untested.
+"""Initialisers' distributions against their formulas (and PyTorch's gains) and their
+messages in their own names, the convolution layers' bias draws, messages and dtypes,
+normalization over one feature, and dropout with p = 1 in float32: the cases two seeded
+samples of nn's mutants found untested.
 """
 
 from __future__ import annotations
@@ -31,16 +32,69 @@ def test_uniform_draws_each_entry_from_a_to_b():
     assert values.std() == pytest.approx(1 / math.sqrt(12), rel=0.02)
 
 
-@pytest.mark.parametrize(("a", "mode"), [(math.sqrt(5), "fan_in"), (1.0, "fan_out")],
-                         ids=["sqrt5-fan_in", "1-fan_out"])
+@pytest.mark.parametrize(("a", "mode"), [(None, "fan_in"), (math.sqrt(5), "fan_in"),
+                                         (1.0, "fan_out")],
+                         ids=["default", "sqrt5-fan_in", "1-fan_out"])
 def test_kaiming_normal_uses_the_slope_a_in_its_gain(a, mode):
-    """std = gain(leaky_relu, a) / √fan with PyTorch's gain for that slope; 100,000 draws
-    put the sample standard deviation within 2 % of it."""
-    t = init.kaiming_normal_(Tensor(np.empty((400, 250))), a=a, mode=mode, rng=0)
+    """std = gain(leaky_relu, a) / √fan with PyTorch's gain for that slope (a = 0 by
+    default, as in PyTorch); 100,000 draws put the sample standard deviation within 2 %
+    of it."""
+    settings = {} if a is None else {"a": a}
+    a = 0.0 if a is None else a
+    t = init.kaiming_normal_(Tensor(np.empty((400, 250))), mode=mode, rng=0, **settings)
     fan = 250 if mode == "fan_in" else 400
     expected = torch.nn.init.calculate_gain("leaky_relu", a) / math.sqrt(fan)
     assert t.numpy().std() == pytest.approx(expected, rel=0.02)
     assert t.numpy().mean() == pytest.approx(0.0, abs=0.02 * expected)
+
+
+@pytest.mark.parametrize(("a", "mode"), [(None, "fan_in"), (math.sqrt(5), "fan_out")],
+                         ids=["default", "sqrt5-fan_out"])
+def test_kaiming_uniform_reaches_its_bound_for_the_slope_a(a, mode):
+    """U(−b, b) with b = √3 · gain(leaky_relu, a) / √fan: of 100,000 draws none lies
+    outside and the largest lies within 0.1 % of b."""
+    settings = {} if a is None else {"a": a}
+    a = 0.0 if a is None else a
+    t = init.kaiming_uniform_(Tensor(np.empty((400, 250))), mode=mode, rng=0, **settings)
+    fan = 250 if mode == "fan_in" else 400
+    bound = math.sqrt(3) * torch.nn.init.calculate_gain("leaky_relu", a) / math.sqrt(fan)
+    assert bound * 0.999 < np.abs(t.numpy()).max() <= bound
+
+
+INITIALISERS = {
+    "uniform_": init.uniform_, "normal_": init.normal_, "zeros_": init.zeros_,
+    "ones_": init.ones_, "constant_": lambda t: init.constant_(t, 0.5),
+    "xavier_uniform_": init.xavier_uniform_, "xavier_normal_": init.xavier_normal_,
+    "kaiming_uniform_": init.kaiming_uniform_, "kaiming_normal_": init.kaiming_normal_,
+}
+WITH_FANS = ["xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+
+
+@pytest.mark.parametrize("name", INITIALISERS)
+def test_an_initialiser_given_an_array_names_itself(name):
+    message = f"{name}: expected a Tensor (such as layer.weight), got ndarray"
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        INITIALISERS[name](np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("name", WITH_FANS)
+def test_an_initialiser_with_fans_refuses_a_vector_in_its_own_name(name):
+    message = (f"{name}: fan in and fan out need a tensor with at least 2 dimensions "
+               f"(out, in, ...), got shape (3,)")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        INITIALISERS[name](Tensor(np.zeros(3)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Conv2d(2, 4, 3, dtype=np.float32, rng=0),
+    lambda: nn.ConvTranspose2d(2, 4, 3, dtype=np.float32, rng=0),
+    lambda: nn.BatchNorm1d(3, dtype=np.float32),
+], ids=["Conv2d", "ConvTranspose2d", "BatchNorm1d"])
+def test_a_float32_layer_holds_only_float32_state(make):
+    """Every parameter and buffer in the state dict has the layer's dtype."""
+    state = make().state_dict()
+    assert state and {key: value.dtype for key, value in state.items()} == {
+        key: np.dtype(np.float32) for key in state}
 
 
 @pytest.mark.parametrize("make", [lambda: nn.Conv2d(8, 64, 3, rng=0),
@@ -73,6 +127,9 @@ LAYER_MESSAGES = [
      "ConvTranspose2d: output_padding must be at least 0, got -1"),
     (lambda: nn.ConvTranspose2d(1, 1, 3, dilation=0),
      "ConvTranspose2d: dilation must be at least 1, got 0"),
+    (lambda: nn.Conv2d(0, 1, 3), "Conv2d: in_channels must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(2, 3, 3, groups=2),
+     "Conv2d: in_channels (2) and out_channels (3) must both be divisible by groups (2)"),
     (lambda: nn.ConvTranspose2d(0, 1, 3),
      "ConvTranspose2d: in_channels must be a positive integer, got 0"),
     (lambda: nn.LayerNorm(0), "LayerNorm: normalized_shape must be a positive integer, got 0"),
@@ -87,6 +144,11 @@ LAYER_MESSAGES = [
 def test_layer_settings_are_refused_in_the_layers_words(make, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         make()
+
+
+def test_leaky_relu_refuses_a_slope_that_is_not_a_number_in_its_own_name():
+    with pytest.raises(TypeError, match="^LeakyReLU: negative_slope must be a number, got str$"):
+        nn.LeakyReLU("0.1")
 
 
 @pytest.mark.parametrize("name", ["BatchNorm1d", "LayerNorm"])
