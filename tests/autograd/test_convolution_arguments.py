@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 from tolerances import CONV_TORCH_ATOL as TORCH_ATOL
 
 import tinygrad_ae as tg
@@ -286,8 +287,16 @@ MESSAGES = [
 ]
 
 
+def _ids(cases):
+    """Each case's id from its message (unique, and stable when cases are added: mutmut
+    keeps test ids from run to run), numbered only where a message repeats."""
+    ids = [selectable_id(case[-1]) for case in cases]
+    return [name if ids.count(name) == 1 else f"{name}-{ids[:i].count(name)}"
+            for i, name in enumerate(ids)]
+
+
 @pytest.mark.parametrize(("make", "kind", "message"), MESSAGES,
-                         ids=[f"case{i}" for i in range(len(MESSAGES))])
+                         ids=_ids(MESSAGES))
 def test_refused_arguments_are_named_word_for_word(make, kind, message):
     with pytest.raises(kind, match=f"^{re.escape(message)}$"):
         make()

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from param_ids import selectable_id
 from tolerances import TORCH_ATOL
 
 from tinygrad_ae import Tensor, nn
@@ -139,8 +140,16 @@ LAYER_MESSAGES = [
 ]
 
 
+def _ids(cases):
+    """Each case's id from its message (unique, and stable when cases are added: mutmut
+    keeps test ids from run to run), numbered only where a message repeats."""
+    ids = [selectable_id(case[-1]) for case in cases]
+    return [name if ids.count(name) == 1 else f"{name}-{ids[:i].count(name)}"
+            for i, name in enumerate(ids)]
+
+
 @pytest.mark.parametrize(("make", "message"), LAYER_MESSAGES,
-                         ids=[f"case{i}" for i in range(len(LAYER_MESSAGES))])
+                         ids=_ids(LAYER_MESSAGES))
 def test_layer_settings_are_refused_in_the_layers_words(make, message):
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         make()
