@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from param_ids import selectable_id
 from tolerances import CONV_TORCH_ATOL as TORCH_ATOL
+from tolerances import ORACLE_ATOL
 
 import tinygrad_ae as tg
 from tinygrad_ae import Tensor
@@ -130,7 +131,7 @@ def test_arrays_are_accepted_and_take_the_inputs_dtype(dtype):
                        TF.avg_pool2d(torch.tensor(x), 3, stride=1, padding=1)),
         "upsample": (tg.upsample(xs, 2), _upsample_torch(torch.tensor(x), 2)),
     }
-    atol = TORCH_ATOL if dtype == np.float64 else 1e-5
+    atol = TORCH_ATOL if dtype == np.float64 else ORACLE_ATOL[np.dtype(np.float32)]
     for name, (out, expected) in outputs.items():
         assert out.dtype == dtype, name
         np.testing.assert_allclose(out.numpy(), expected.numpy(), atol=atol, err_msg=name)
