@@ -16,7 +16,7 @@ package=$1; files=$2; n=$3; seed=$4
 python=${PYTHON:-$root/.venv/bin/python}
 case "$package" in
     autograd) tests='"tests/autograd", "tinygrad_ae/autograd"' ;;
-    theory) tests='"tests/theory", "tinygrad_ae/theory", "tests/studies/test_convergence.py"' ;;
+    theory) tests='"tests/theory", "tinygrad_ae/theory", "tests/studies/test_convergence.py", "tests/studies/test_uncentred.py"' ;;
     nn|optim|models|data|viz) tests="\"tests/$package\", \"tinygrad_ae/$package\"" ;;
     *) echo "usage: scripts/mutate_sample.sh PACKAGE GLOB N SEED" >&2; exit 2 ;;
 esac
