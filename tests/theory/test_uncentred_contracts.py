@@ -1,0 +1,120 @@
+"""theory.uncentred against gradient descent run by PyTorch, where the reduced dynamics are exact.
+
+A 2-1-2 or 3-1-3 network started on u_1 (W_d = c u_1, W_e = c u_1ᵀ, biases 0) stays on it
+under full-batch GD when the mean lies along u_1, or along the discarded axes only: no
+gradient ever tilts it (the tilt's push is 2η e_i v_d μ_j, zero when either factor is). Then
+mean_mode_map is that run's (v_d, v_e, b_e, b_d along u_1) exactly, and
+predict_uncentred_network's counts are that run's counts: the decoder never tilts, and the
+loss excess is the mode's and the biases' alone. PyTorch's autograd of the paper's loss from
+the moments, L = tr((I − A) Σ (I − A)ᵀ) + ‖(I − A) μ − W_d b_e − b_d‖², is the reference; the
+module's own gradients are not used.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_ae.theory import uncentred as u
+
+# The same float64 arithmetic in another order: a few ulps per step, grown over the run.
+TRAJECTORY_RTOL = 1e-9
+
+
+def _torch_gd(lam, mean, W_e, W_d, lr, steps):
+    """Per step (before the update): W_d[0, 0], W_e[0, 0], b_e[0], b_d and the loss."""
+    torch = pytest.importorskip("torch")
+    m, k = len(lam), len(W_e)
+    sigma = torch.diag(torch.tensor(lam, dtype=torch.float64))
+    mu = torch.tensor(mean, dtype=torch.float64)
+    eye = torch.eye(m, dtype=torch.float64)
+    params = [torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+              for v in (W_e, np.zeros(k), W_d, np.zeros(m))]
+    rows = []
+    for _ in range(steps + 1):
+        enc, b_e, dec, b_d = params
+        residual = eye - dec @ enc
+        e = residual @ mu - dec @ b_e - b_d
+        loss = torch.trace(residual @ sigma @ residual.T) + e @ e
+        with torch.no_grad():
+            rows.append((float(dec[0, 0]), float(enc[0, 0]), float(b_e[0]),
+                         b_d.detach().numpy().copy(), float(loss)))
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return rows
+
+
+def _first_step_after_which(holds: np.ndarray) -> int:
+    failing = np.flatnonzero(~holds)
+    return 0 if failing.size == 0 else int(failing[-1]) + 1
+
+
+@pytest.mark.parametrize("mu", [1.0, -2.0, 0.0])
+def test_mean_mode_map_is_gd_on_a_network_along_the_mode(mu):
+    lr, lam, pi0 = 0.1, 1.0, 1e-4
+    c = math.sqrt(pi0)
+    mode = u.mean_mode_map(lr, lam, mu, pi0, horizon=2000)
+    steps = len(mode.strengths) - 1
+    assert mode.settled and 0 < steps < 2000       # it stopped because it settled
+    rows = _torch_gd([lam, 0.25], [mu, 0.0], [[c, 0.0]], [[c], [0.0]], lr, steps)
+    reference = np.array([v_d * v_e for v_d, v_e, *_ in rows])
+    np.testing.assert_allclose(mode.strengths, reference, rtol=TRAJECTORY_RTOL, atol=1e-15)
+    assert mode.half_time == int(np.argmax(reference >= 0.5))
+    v_d, v_e, beta, b_d, _ = rows[-1]
+    assert (mode.decoder, mode.encoder) == pytest.approx((v_d, v_e), rel=TRAJECTORY_RTOL)
+    assert (mode.encoder_bias, mode.decoder_bias) == pytest.approx((beta, b_d[0]),
+                                                                   rel=TRAJECTORY_RTOL,
+                                                                   abs=1e-15)
+    if mu:
+        # the transient leaves b_e and b_d off 0, and the reconstruction of the mean exact
+        assert mode.decoder_bias != 0.0 and mode.encoder_bias != 0.0
+        assert abs(mu * (1 - mode.decoder * mode.encoder) - mode.decoder * mode.encoder_bias
+                   - mode.decoder_bias) < 1e-11 * (1 + abs(mu))
+
+
+def test_mean_mode_map_reports_a_blow_up_and_an_unfinished_run():
+    # ηλ = 0.75: the mode overshoots and diverges; the half time is still recorded
+    blown = u.mean_mode_map(0.75, 1.0, 0.0, 1e-2)
+    assert not blown.settled and blown.half_time is not None
+    assert all(math.isfinite(p) for p in blown.strengths)
+    # a horizon shorter than the plateau: the run ends unsettled, before π = ½, at the horizon
+    short = u.mean_mode_map(0.1, 1.0, 0.0, 1e-6, horizon=10)
+    assert not short.settled and short.half_time is None and len(short.strengths) == 11
+
+
+@pytest.mark.parametrize("mean", [[1.5, 0.0, 0.0], [0.0, 1.0, -0.5]], ids=["kept", "discarded"])
+def test_predict_uncentred_network_from_an_aligned_start_is_the_gd_run(mean):
+    lam = [1.0, 0.5, 0.25]
+    c = 1e-2
+    W_e = np.array([[c, 0.0, 0.0]])
+    W_d = W_e.T.copy()
+    predicted = u.predict_uncentred_network(W_e, W_d, lam, np.eye(3), mean, lr=0.1,
+                                            loss_rtol=1e-6)
+    rows = _torch_gd(lam, mean, W_e, W_d, 0.1, 400)
+    losses = np.array([row[-1] for row in rows])
+    strengths = np.array([v_d * v_e for v_d, v_e, *_ in rows])
+    assert predicted.stable
+    assert predicted.half_times == [int(np.argmax(strengths >= 0.5))]
+    assert predicted.angle_steps == 0
+    assert predicted.loss_steps == _first_step_after_which((losses - 0.75) / 0.75 < 1e-6)
+    # the run stops once both criteria have held a while: its β and v_d are the GD run's at
+    # that step (β is 0 when the mean is off the mode)
+    scales = np.array([row[0] for row in rows])
+    stop = int(np.argmin(np.abs(scales - predicted.decoder_scales[0])))
+    assert predicted.loss_steps < stop < 400
+    v_d, _, beta, _, _ = rows[stop]
+    assert predicted.decoder_scales == pytest.approx([v_d], rel=1e-9)
+    assert predicted.encoder_bias == pytest.approx([beta], rel=1e-9, abs=1e-15)
+    assert (beta != 0.0) == (mean[0] != 0.0)
+    np.testing.assert_array_equal(predicted.decoder_bias_image, [0.0] + mean[1:])
+    # the eigenvalues in another order, with their eigenvectors: the same network
+    order = [1, 2, 0]
+    shuffled = u.predict_uncentred_network(W_e[:, order], W_d[order], [lam[i] for i in order],
+                                           np.eye(3), [mean[i] for i in order], lr=0.1)
+    assert (shuffled.half_times, shuffled.angle_steps, shuffled.loss_steps) == (
+        predicted.half_times, predicted.angle_steps, predicted.loss_steps)
