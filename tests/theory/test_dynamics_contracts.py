@@ -238,3 +238,70 @@ def test_sgd_noise_floor_accepts_two_samples_and_the_whole_batch():
     # two samples are enough samples; what they lack is a second direction of variance
     with pytest.raises(ValueError, match=r"^sgd_noise_floor: need λ_k > λ_\(k\+1\) > 0"):
         d.sgd_noise_floor(X[:2], 1, 0.1, 1)
+
+
+def _iterated_model(W_e, W_d, lam, lr, angle_tol, loss_rtol, steps):
+    """predict_network's model as its docstring states it (steps 1–4), iterated one GD step at
+    a time instead of in closed form; eigenvalues descending, eigenvectors the unit axes.
+
+    Latent directions o_i by Gram–Schmidt of g_i = (a_i + b_i)/2; π_i(t) from the mode map;
+    each pair's z = (o_i·a_j, o_i·b_j) follows a ← a + 2ηλ_j b, b ← b + 2ηλ_j a until T½_i and
+    z ← (I − ηH)z after; tan²θ = Σ z²/π_i and L − L* = Σ λ_i(1 − π_i)² + Σ_(t ≥ T½_i) ½ zᵀHz.
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    m, k = lam.size, W_e.shape[0]
+    a, b = W_d, W_e.T                       # row j: W_dᵀ u_j and W_e u_j
+    latent, pi0 = [], []
+    for i in range(k):
+        g = (a[i] + b[i]) / 2
+        for o in latent:
+            g = g - (o @ g) * o
+        pi0.append(float(g @ g))
+        latent.append(g / math.sqrt(g @ g))
+    pi = np.empty((k, steps + 1))
+    for i in range(k):
+        v = math.sqrt(pi0[i])
+        for t in range(steps + 1):
+            pi[i, t] = v * v
+            v = v + 2 * lr * lam[i] * v * (1 - v * v)
+    half = [int(np.argmax(row >= 0.5)) for row in pi]
+    tan2 = np.zeros((2, steps + 1))
+    excess = (lam[:k, None] * (1 - pi) ** 2).sum(axis=0)
+    for i in range(k):
+        for j in range(k, m):
+            H = 2 * np.array([[lam[i], -lam[j]], [-lam[j], lam[j]]])
+            z = np.array([latent[i] @ a[j], latent[i] @ b[j]])
+            for t in range(steps + 1):
+                tan2[:, t] += z**2 / pi[i, t]
+                if t >= half[i]:
+                    excess[t] += 0.5 * z @ H @ z
+                    z = z - lr * H @ z
+                else:
+                    z = z + 2 * lr * lam[j] * z[::-1]
+    angles = np.arctan(np.sqrt(tan2))
+    return (pi0, half, _first_step_after_which(angles[0] < angle_tol),
+            _first_step_after_which(angles[1] < angle_tol),
+            _first_step_after_which(excess / lam[k:].sum() < loss_rtol))
+
+
+@pytest.mark.parametrize("lam, k, seed, lr, angle_tol, loss_rtol", [
+    ((1.0, 0.5, 0.2), 1, 0, 0.1, 1e-3, 1e-6),
+    ((1.0, 0.3, 0.25), 1, 1, 0.2, 1e-4, 1e-9),
+    ((1.0, 0.6, 0.25, 0.1), 2, 2, 0.1, 1e-3, 1e-6),
+    ((1.0, 0.5, 0.45, 0.05), 2, 3, 0.15, 1e-2, 1e-4),
+], ids=["m3-k1", "m3-k1-tight", "m4-k2", "m4-k2-loose"])
+def test_predict_network_is_its_linearised_model_iterated_step_by_step(lam, k, seed, lr,
+                                                                      angle_tol, loss_rtol):
+    rng = np.random.default_rng(seed)
+    m = len(lam)
+    W_e = rng.normal(0.0, 1e-3, size=(k, m))
+    W_d = rng.normal(0.0, 1e-3, size=(m, k))
+    pi0, half, angle, encoder_angle, loss = _iterated_model(W_e, W_d, lam, lr, angle_tol,
+                                                            loss_rtol, 1500)
+    predicted = d.predict_network(W_e, W_d, list(lam), np.eye(m), lr=lr, angle_tol=angle_tol,
+                                  loss_rtol=loss_rtol)
+    assert predicted.pi0 == pytest.approx(pi0, rel=ULPS)
+    assert predicted.half_times == half
+    assert (predicted.angle_steps, predicted.encoder_angle_steps, predicted.loss_steps) == (
+        angle, encoder_angle, loss)
+    assert 0 < min(angle, encoder_angle, loss) and max(angle, encoder_angle, loss) < 1400
