@@ -122,3 +122,56 @@ def test_predict_uncentred_network_from_an_aligned_start_is_the_gd_run(mean):
                                            np.eye(3), [mean[i] for i in order], lr=0.1)
     assert (shuffled.half_times, shuffled.angle_steps, shuffled.loss_steps) == (
         predicted.half_times, predicted.angle_steps, predicted.loss_steps)
+
+
+def _torch_angles(lam, mean, W_e, W_d, lr, steps):
+    """tan of the decoder's largest principal angle to span(u_1 … u_k) per step of PyTorch GD:
+    the largest singular value of W_d[k:] W_d[:k]⁻¹."""
+    torch = pytest.importorskip("torch")
+    m, k = len(lam), len(W_e)
+    sigma = torch.diag(torch.tensor(lam, dtype=torch.float64))
+    mu = torch.tensor(mean, dtype=torch.float64)
+    eye = torch.eye(m, dtype=torch.float64)
+    params = [torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+              for v in (W_e, np.zeros(k), W_d, np.zeros(m))]
+    tangents = []
+    for _ in range(steps + 1):
+        enc, b_e, dec, b_d = params
+        with torch.no_grad():
+            top = dec[:k].numpy()
+            tangents.append(np.linalg.norm(dec[k:].numpy() @ np.linalg.inv(top), 2))
+        residual = eye - dec @ enc
+        e = residual @ mu - dec @ b_e - b_d
+        loss = torch.trace(residual @ sigma @ residual.T) + e @ e
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+    return np.array(tangents)
+
+
+@pytest.mark.parametrize("lam, mean, k", [
+    ([1.0, 0.5, 0.25], [0.0, 0.0, 0.0], 1),
+    ([1.0, 0.5, 0.25], [1.2, 0.0, 0.0], 1),
+    ([1.0, 0.5, 0.25], [0.0, 0.8, -0.5], 1),
+    ([1.0, 0.6, 0.3, 0.2], [0.0, 0.0, 0.0, 0.0], 2),
+    ([1.0, 0.6, 0.3, 0.2], [0.9, 0.0, 0.0, 0.0], 2),
+], ids=["k1-centred", "k1-mean-kept", "k1-mean-discarded", "k2-centred", "k2-mean-kept"])
+def test_the_tilt_of_predict_uncentred_network_is_gd_linearised_in_the_tilt(lam, mean, k):
+    """A tilt of 1e-8 against modes of 1e-2: full GD's tilt is the linearised one to about
+    1e-6 relative, so the step from which the angle stays below a tolerance of the tilt's own
+    size is the same in both."""
+    m = len(lam)
+    rng = np.random.default_rng(5)
+    W_e = np.zeros((k, m))
+    W_d = np.zeros((m, k))
+    W_e[:, :k] = W_d[:k, :] = np.diag([1e-2, 2e-2][:k])
+    W_e[:, k:] = rng.normal(0.0, 1e-8, size=(k, m - k))
+    W_d[k:, :] = rng.normal(0.0, 1e-8, size=(m - k, k))
+    tol = 1e-9
+    predicted = u.predict_uncentred_network(W_e, W_d, lam, np.eye(m), mean, lr=0.1,
+                                            angle_tol=tol)
+    angles = np.arctan(_torch_angles(lam, mean, W_e, W_d, 0.1, 600))
+    assert predicted.angle_steps == _first_step_after_which(angles < tol)
+    assert 0 < predicted.angle_steps < 500
