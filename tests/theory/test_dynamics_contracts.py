@@ -305,3 +305,13 @@ def test_predict_network_is_its_linearised_model_iterated_step_by_step(lam, k, s
     assert (predicted.angle_steps, predicted.encoder_angle_steps, predicted.loss_steps) == (
         angle, encoder_angle, loss)
     assert 0 < min(angle, encoder_angle, loss) and max(angle, encoder_angle, loss) < 1400
+
+
+def test_predict_network_treats_a_mode_at_exactly_one_half_as_outside_its_assumptions():
+    """π0 = ½ exactly (g_1 = (½, ½), a sum of two exact squares): no counts, as for any
+    π0 ≥ ½."""
+    W_e = np.array([[0.5, 1e-3, 0.0], [0.5, -1e-3, 0.0]])
+    W_d = np.array([[0.5, 0.5], [1e-3, -1e-3], [0.0, 0.0]])
+    predicted = d.predict_network(W_e, W_d, [1.0, 0.5, 0.25], np.eye(3), lr=0.1)
+    assert predicted.pi0[0] == 0.5
+    assert predicted.half_times == [None, None] and predicted.angle_steps is None

@@ -178,3 +178,12 @@ def test_the_smallest_inputs_each_check_lets_through():
     # a π0 just below ½ is a small start; the mode has nothing left to grow but still settles
     mode = u.mean_mode_map(0.1, 1.0, 0.0, 0.499)
     assert mode.settled and mode.half_time == 1
+
+
+def test_a_mode_starting_at_exactly_one_half_is_not_a_small_start():
+    """π0 = ½ exactly (g_1 = (½, ½), a sum of two exact squares) is outside 0 < π0 < ½."""
+    W_e = np.array([[0.5, 1e-3, 0.0], [0.5, -1e-3, 0.0]])
+    W_d = np.array([[0.5, 0.5], [1e-3, -1e-3], [0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"small start, every mode with 0 < π0 < ½; these "
+                                         r"weights give π0 = \[0\.5, 2(\.0\d*)?e-06\]$"):
+        u.predict_uncentred_network(W_e, W_d, [1.0, 0.5, 0.25], np.eye(3), [0.0] * 3, 0.1)
