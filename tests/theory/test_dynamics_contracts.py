@@ -315,3 +315,27 @@ def test_predict_network_treats_a_mode_at_exactly_one_half_as_outside_its_assump
     predicted = d.predict_network(W_e, W_d, [1.0, 0.5, 0.25], np.eye(3), lr=0.1)
     assert predicted.pi0[0] == 0.5
     assert predicted.half_times == [None, None] and predicted.angle_steps is None
+
+
+def test_predict_network_counts_within_its_horizon():
+    """A count is a step ≤ horizon: cutting the horizon at the count keeps it, one step
+    shorter loses it (None); a mode map that ends within 1e-6 of π = 1 at the horizon counts
+    as settled."""
+    rng = np.random.default_rng(11)
+    W_e = rng.normal(0.0, 1e-3, size=(1, 3))
+    W_d = rng.normal(0.0, 1e-3, size=(3, 1))
+    lam = [1.0, 0.8, 0.1]
+    full = d.predict_network(W_e, W_d, lam, np.eye(3), lr=0.1)
+    assert None not in (full.angle_steps, full.encoder_angle_steps, full.loss_steps)
+    for name in ("angle_steps", "encoder_angle_steps", "loss_steps"):
+        count = getattr(full, name)
+        assert getattr(d.predict_network(W_e, W_d, lam, np.eye(3), lr=0.1, horizon=count),
+                       name) == count
+        assert getattr(d.predict_network(W_e, W_d, lam, np.eye(3), lr=0.1,
+                                         horizon=count - 1), name) is None
+    # the horizon at the first step with |1 − π| < 1e-6 (the mode map iterated here)
+    v, horizon = math.sqrt(full.pi0[0]), 0
+    while abs(1 - v * v) >= 1e-6:
+        v, horizon = v + 0.2 * v * (1 - v * v), horizon + 1
+    cut = d.predict_network(W_e, W_d, lam, np.eye(3), lr=0.1, horizon=horizon)
+    assert cut.half_times == full.half_times and cut.angle_steps is None

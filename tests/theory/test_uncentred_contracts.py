@@ -175,3 +175,15 @@ def test_the_tilt_of_predict_uncentred_network_is_gd_linearised_in_the_tilt(lam,
     angles = np.arctan(_torch_angles(lam, mean, W_e, W_d, 0.1, 600))
     assert predicted.angle_steps == _first_step_after_which(angles < tol)
     assert 0 < predicted.angle_steps < 500
+
+
+def test_counts_lie_within_the_horizon():
+    """Cutting the horizon at a count keeps it; one step shorter loses it (None)."""
+    full = u.predict_uncentred(0.1, [1.0, 0.5, 0.25], [0.5, 0.5, 0.0], 1, 5e-7)
+    assert full.stable and full.angle_steps is not None and full.loss_steps is not None
+    for name in ("angle_steps", "loss_steps"):
+        count = getattr(full, name)
+        assert getattr(u.predict_uncentred(0.1, [1.0, 0.5, 0.25], [0.5, 0.5, 0.0], 1, 5e-7,
+                                           horizon=count), name) == count
+        assert getattr(u.predict_uncentred(0.1, [1.0, 0.5, 0.25], [0.5, 0.5, 0.0], 1, 5e-7,
+                                           horizon=count - 1), name) is None
