@@ -82,10 +82,14 @@ def test_mean_mode_map_is_gd_on_a_network_along_the_mode(mu):
 
 
 def test_mean_mode_map_reports_a_blow_up_and_an_unfinished_run():
-    # ηλ = 0.75: the mode overshoots and diverges; the half time is still recorded
-    blown = u.mean_mode_map(0.75, 1.0, 0.0, 1e-2)
-    assert not blown.settled and blown.half_time is not None
+    # ηλ = 1.5: the mode overshoots and diverges within a few steps; the map stops there, with
+    # the half time recorded and only finite strengths kept
+    blown = u.mean_mode_map(1.5, 1.0, 0.0, 1e-2)
+    assert not blown.settled and blown.half_time == 2 and len(blown.strengths) < 10
     assert all(math.isfinite(p) for p in blown.strengths)
+    # ηλ = 0.75: bounded but never settling; the map runs to its horizon
+    chaotic = u.mean_mode_map(0.75, 1.0, 0.0, 1e-2, horizon=500)
+    assert not chaotic.settled and len(chaotic.strengths) == 501
     # a horizon shorter than the plateau: the run ends unsettled, before π = ½, at the horizon
     short = u.mean_mode_map(0.1, 1.0, 0.0, 1e-6, horizon=10)
     assert not short.settled and short.half_time is None and len(short.strengths) == 11
@@ -187,3 +191,76 @@ def test_counts_lie_within_the_horizon():
                                            horizon=count), name) == count
         assert getattr(u.predict_uncentred(0.1, [1.0, 0.5, 0.25], [0.5, 0.5, 0.0], 1, 5e-7,
                                            horizon=count - 1), name) is None
+
+
+# --- the Hessian, the reached minimum and the tail rate --------------------------------------
+
+
+def _torch_hessian(params, lam, mean):
+    """The Hessian of the paper's loss from the moments in (W_e, b_e, W_d, b_d), flattened in
+    that order (row-major), by PyTorch's double backward."""
+    torch = pytest.importorskip("torch")
+    shapes = [np.shape(params[name]) for name in ("W_e", "b_e", "W_d", "b_d")]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    m = len(lam)
+    sigma = torch.diag(torch.tensor(lam, dtype=torch.float64))
+    mu = torch.tensor(mean, dtype=torch.float64)
+    eye = torch.eye(m, dtype=torch.float64)
+
+    def loss(theta):
+        parts = torch.split(theta, sizes)
+        enc, b_e, dec, b_d = (p.reshape(s) for p, s in zip(parts, shapes))
+        residual = eye - dec @ enc
+        e = residual @ mu - dec @ b_e - b_d
+        return torch.trace(residual @ sigma @ residual.T) + e @ e
+
+    theta = torch.tensor(np.concatenate([np.ravel(params[name])
+                                         for name in ("W_e", "b_e", "W_d", "b_d")]))
+    return torch.autograd.functional.hessian(loss, theta).numpy()
+
+
+def test_loss_hessian_is_the_second_derivative_anywhere():
+    rng = np.random.default_rng(3)
+    lam, mean = [1.0, 0.4, 0.1], [0.7, -1.1, 0.4]
+    params = {"W_e": rng.normal(size=(2, 3)), "b_e": rng.normal(size=2),
+              "W_d": rng.normal(size=(3, 2)), "b_d": rng.normal(size=3)}
+    np.testing.assert_allclose(u.loss_hessian(params, lam, mean),
+                               _torch_hessian(params, lam, mean), atol=1e-8)
+
+
+def test_reached_minimum_reconstructs_the_mean_with_any_gauge():
+    params = u.reached_minimum([1.0, 0.5, 0.25], [1.0, 2.0, -3.0], 2, encoder_bias=[0.5, -1.0],
+                               scales=[2.0, -0.5])
+    np.testing.assert_array_equal(params["W_d"], [[2.0, 0.0], [0.0, -0.5], [0.0, 0.0]])
+    np.testing.assert_array_equal(params["W_e"], [[0.5, 0.0, 0.0], [0.0, -2.0, 0.0]])
+    np.testing.assert_array_equal(params["b_e"], [0.5, -1.0])
+    # b_d = (I − P) μ − W_d β = (0, 0, −3) − (1, 0.5, 0)
+    np.testing.assert_array_equal(params["b_d"], [-1.0, -0.5, -3.0])
+
+
+@pytest.mark.parametrize("mean, beta, scale", [([0.0, 1.5, 0.0], 0.3, 1.2),
+                                               ([1.0, 0.0, -0.5], -0.4, 0.8)])
+def test_tail_contraction_is_the_hessian_spectrum_at_the_minimum(mean, beta, scale):
+    lam = [1.0, 0.5, 0.25]
+    params = u.reached_minimum(lam, mean, 1, [beta], [scale])
+    values = np.linalg.eigvalsh(_torch_hessian(params, lam, mean))
+    curved = values[np.abs(values) > 1e-6]       # the gauge zeros are 0 to rounding
+    assert curved.size == values.size - 2
+    rho, low, high = u.tail_contraction(0.1, lam, mean, 1, encoder_bias=[beta], scales=[scale])
+    assert (low, high) == pytest.approx((curved.min(), curved.max()), rel=1e-7)
+    assert rho == pytest.approx(np.abs(1 - 0.1 * curved).max(), rel=1e-7)
+
+
+@pytest.mark.parametrize("mean", [[1.0, 1.0], [0.0, 0.0], [9.0, 0.0]],
+                         ids=["settles", "centred", "blows-up"])
+def test_tail_contraction_defaults_to_where_the_mode_map_settles(mean):
+    """Without a gauge given, β and v_d are mean_mode_map's from π0 = 1e-8; where the map does
+    not settle (a mean of 9 makes η = 0.1 unstable), β = 0 and v_d = 1."""
+    lam = [1.0, 0.25]
+    mode = u.mean_mode_map(0.1, 1.0, mean[0], 1e-8)
+    assert mode.settled == (mean[0] != 9.0)
+    beta, scale = (mode.encoder_bias, mode.decoder) if mode.settled else (0.0, 1.0)
+    assert u.tail_contraction(0.1, lam, mean, 1) == u.tail_contraction(
+        0.1, lam, mean, 1, encoder_bias=[beta], scales=[scale])
+    if mean[0] == 1.0:
+        assert beta != 0.0 and scale != 1.0
