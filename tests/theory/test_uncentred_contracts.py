@@ -264,3 +264,20 @@ def test_tail_contraction_defaults_to_where_the_mode_map_settles(mean):
         0.1, lam, mean, 1, encoder_bias=[beta], scales=[scale])
     if mean[0] == 1.0:
         assert beta != 0.0 and scale != 1.0
+
+
+def test_the_tail_rate_is_taken_where_the_run_settles():
+    """ρ and the curvatures are tail_contraction's at the β and |v_d| the reduced run ends
+    with; when the run blows up there is no such point, and they are tail_contraction's
+    default (where mean_mode_map settles, or β = 0, v_d = 1)."""
+    lam, mean = [1.0, 0.5, 0.25], [0.5, 0.5, 0.0]
+    p = u.predict_uncentred(0.1, lam, mean, 1, 5e-7)
+    assert p.stable and p.encoder_bias[0] != 0.0
+    assert (p.contraction, p.slow_curvature, p.sharp_curvature) == u.tail_contraction(
+        0.1, lam, mean, 1, encoder_bias=p.encoder_bias, scales=np.abs(p.decoder_scales))
+    np.testing.assert_array_equal(p.decoder_bias_image, [0.0, 0.5, 0.0])
+    blown = u.predict_uncentred(0.6, [1.0, 0.25], [0.5, 0.5], 1, 5e-7, horizon=3000)
+    assert not blown.stable and blown.angle_steps is None and blown.loss_steps is None
+    assert abs(blown.encoder_bias[0]) > 1e6
+    assert (blown.contraction, blown.slow_curvature, blown.sharp_curvature) == \
+        u.tail_contraction(0.6, [1.0, 0.25], [0.5, 0.5], 1)
