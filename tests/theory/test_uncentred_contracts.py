@@ -281,3 +281,28 @@ def test_the_tail_rate_is_taken_where_the_run_settles():
     assert abs(blown.encoder_bias[0]) > 1e6
     assert (blown.contraction, blown.slow_curvature, blown.sharp_curvature) == \
         u.tail_contraction(0.6, [1.0, 0.25], [0.5, 0.5], 1)
+
+
+@pytest.mark.parametrize("lam, mean, k", [
+    ([1.0, 0.5, 0.25], [0.0, 0.0, 0.0], 1),
+    ([1.0, 0.5, 0.25], [1.2, 0.0, 0.0], 1),
+    ([1.0, 0.5, 0.25], [0.0, 0.8, -0.5], 1),
+    ([1.0, 0.6, 0.3, 0.2], [0.9, 0.0, 0.0, 0.0], 2),
+], ids=["k1-centred", "k1-mean-kept", "k1-mean-discarded", "k2-mean-kept"])
+def test_the_loss_excess_of_predict_uncentred_network_is_second_order_exact(lam, mean, k):
+    """With a tilt of 1e-4 the loss excess the tilt leaves is about 1e-8 of L*; the reduced
+    run's quadratic form holds it to second order, so the step from which (L − L*)/L* stays
+    below 1e-9 is PyTorch GD's."""
+    m = len(lam)
+    rng = np.random.default_rng(5)
+    W_e = np.zeros((k, m))
+    W_d = np.zeros((m, k))
+    W_e[:, :k] = W_d[:k, :] = np.diag([1e-2, 2e-2][:k])
+    W_e[:, k:] = rng.normal(0.0, 1e-4, size=(k, m - k))
+    W_d[k:, :] = rng.normal(0.0, 1e-4, size=(m - k, k))
+    floor = sum(lam[k:])
+    predicted = u.predict_uncentred_network(W_e, W_d, lam, np.eye(m), mean, lr=0.1,
+                                            loss_rtol=1e-9)
+    losses = np.array([row[-1] for row in _torch_gd(lam, mean, W_e, W_d, 0.1, 400)])
+    assert predicted.loss_steps == _first_step_after_which((losses - floor) / floor < 1e-9)
+    assert 0 < predicted.loss_steps < 300
