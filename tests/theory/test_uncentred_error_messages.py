@@ -61,6 +61,9 @@ CASES = {
                    _spectrum("augmented_moment") + "[1.0, nan]"),
     "moment-order": (lambda: u.augmented_moment([0.25, 1.0], ZERO),
                      _order("augmented_moment", "[0.25, 1.0]")),
+    # integers given are shown as the float variances they are read as
+    "moment-order-int": (lambda: u.augmented_moment([1, 4], [0, 0]),
+                         _order("augmented_moment", "[1.0, 4.0]")),
     "moment-mean-shape": (lambda: u.augmented_moment(LAM, [1.0]),
                           _mean("augmented_moment", "(2,)", "(1,)")),
     "moment-mean-inf": (lambda: u.augmented_moment(LAM, [1.0, np.inf]),
