@@ -236,6 +236,10 @@ def test_reached_minimum_reconstructs_the_mean_with_any_gauge():
     np.testing.assert_array_equal(params["b_e"], [0.5, -1.0])
     # b_d = (I − P) μ − W_d β = (0, 0, −3) − (1, 0.5, 0)
     np.testing.assert_array_equal(params["b_d"], [-1.0, -0.5, -3.0])
+    # integers given are parameters in float64 like the rest
+    params = u.reached_minimum([1.0, 0.5], [0.0, 0.0], 1, encoder_bias=[1], scales=[2])
+    assert {name: value.dtype for name, value in params.items()} == dict.fromkeys(
+        ("W_e", "b_e", "W_d", "b_d"), np.dtype(np.float64))
 
 
 @pytest.mark.parametrize("mean, beta, scale", [([0.0, 1.5, 0.0], 0.3, 1.2),
