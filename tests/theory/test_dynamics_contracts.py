@@ -339,3 +339,16 @@ def test_predict_network_counts_within_its_horizon():
         v, horizon = v + 0.2 * v * (1 - v * v), horizon + 1
     cut = d.predict_network(W_e, W_d, lam, np.eye(3), lr=0.1, horizon=horizon)
     assert cut.half_times == full.half_times and cut.angle_steps is None
+
+
+def test_predict_network_counts_a_tilt_that_is_within_tolerance_before_the_plateau_ends():
+    """A tilt of 1e-9 against a mode of 1e-2: the angle tilt/√π falls below 1e-7 within a few
+    steps, long before T½ = 25, and both counts are those early steps (the iterated model)."""
+    W_e = np.array([[1e-2, 1e-9, -1e-9]])
+    W_d = np.array([[1e-2], [2e-9], [1e-9]])
+    lam = (1.0, 0.3, 0.1)
+    pi0, half, angle, encoder_angle, loss = _iterated_model(W_e, W_d, lam, 0.1, 1e-7, 1e-6, 600)
+    predicted = d.predict_network(W_e, W_d, list(lam), np.eye(3), lr=0.1, angle_tol=1e-7)
+    assert (predicted.half_times, predicted.angle_steps, predicted.encoder_angle_steps,
+            predicted.loss_steps) == (half, angle, encoder_angle, loss)
+    assert 0 < encoder_angle < angle < half[0]
