@@ -11,9 +11,10 @@
 # script copies the project into build/mutmut/PACKAGE/ (git-ignored; build/ is skipped by
 # the docs checks) and narrows [tool.mutmut] there: only tinygrad_ae/PACKAGE/ is mutated,
 # and the package's own tests decide a mutant's fate: tests/PACKAGE/ and the doctests in
-# tinygrad_ae/PACKAGE/ (for theory also tests/studies/test_convergence.py, the only tests
-# of theory/dynamics.py). mutmut runs, for each mutant, only the tests that call the
-# mutated function. Several packages can run at once, each in its own folder.
+# tinygrad_ae/PACKAGE/ (for theory also the studies that hold dynamics.py and uncentred.py
+# against measured runs, tests/studies/test_convergence.py and test_uncentred.py). mutmut
+# runs, for each mutant, only the tests that call the mutated function. Several packages can
+# run at once, each in its own folder.
 #
 # It runs at the lowest priority. MUTMUT_CHILDREN (default 1) sets --max-children;
 # MUTMUT_LABEL=after puts the run in build/mutmut/PACKAGE-after/ beside an earlier one;
@@ -56,7 +57,7 @@ work=$root/build/mutmut/$scope${MUTMUT_LABEL:+-$MUTMUT_LABEL}
 
 tests=("tests/$package" "tinygrad_ae/$package")
 if [ "$package" = theory ]; then
-    tests+=("tests/studies/test_convergence.py")
+    tests+=("tests/studies/test_convergence.py" "tests/studies/test_uncentred.py")
 fi
 
 if [ "${MUTMUT_RERUN:-}" = 1 ]; then

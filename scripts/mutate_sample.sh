@@ -9,6 +9,8 @@
 # exist), lists them, shuffles the names with Python's random.Random(SEED), and runs
 # `mutmut run` on the first N. Results: results.txt (every sampled mutant not killed),
 # sample.txt, sample-size.txt. Report the score with its 95 % interval as a sample.
+# MUTMUT_LABEL=after puts the run in ...-sample-after/ beside an earlier one (e.g. the same
+# seed again once the code has changed, so the mutants and the sample are new).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,11 +18,11 @@ package=$1; files=$2; n=$3; seed=$4
 python=${PYTHON:-$root/.venv/bin/python}
 case "$package" in
     autograd) tests='"tests/autograd", "tinygrad_ae/autograd"' ;;
-    theory) tests='"tests/theory", "tinygrad_ae/theory", "tests/studies/test_convergence.py"' ;;
+    theory) tests='"tests/theory", "tinygrad_ae/theory", "tests/studies/test_convergence.py", "tests/studies/test_uncentred.py"' ;;
     nn|optim|models|data|viz) tests="\"tests/$package\", \"tinygrad_ae/$package\"" ;;
     *) echo "usage: scripts/mutate_sample.sh PACKAGE GLOB N SEED" >&2; exit 2 ;;
 esac
-work=$root/build/mutmut/$package-${files//[^A-Za-z0-9_]/_}-sample
+work=$root/build/mutmut/$package-${files//[^A-Za-z0-9_]/_}-sample${MUTMUT_LABEL:+-$MUTMUT_LABEL}
 rm -rf "$work"; mkdir -p "$work"
 cp -r tinygrad_ae tests pyproject.toml README.md examples docs benchmarks scripts "$work"/
 find "$work" -name __pycache__ -prune -exec rm -rf {} +

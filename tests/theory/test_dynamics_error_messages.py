@@ -105,6 +105,8 @@ CASES = {
     "steps-zero": (lambda: d.predict_steps(0.1, [1.0, 0.0], 1, 1e-6), ValueError,
                    "predict_steps: need λ_k > λ_(k+1) > 0 for a unique PCA subspace, got "
                    "λ_k = 1.0 and λ_(k+1) = 0.0"),
+    "steps-lr": (lambda: d.predict_steps(float("nan"), [1.0, 0.5], 1, 1e-6), ValueError,
+                 f"predict_steps: lr {POSITIVE}, got nan"),
     "steps-angle-tol": (lambda: d.predict_steps(0.1, [1.0, 0.5], 1, 1e-6, angle_tol=0),
                         ValueError, f"predict_steps: angle_tol {POSITIVE}, got 0"),
     "steps-pi0": (lambda: d.predict_steps(0.1, [1.0, 0.5], 1, 0.5 + 0.5), ValueError,

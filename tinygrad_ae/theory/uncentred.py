@@ -433,12 +433,16 @@ def _reduced_run(eta: float, lam: np.ndarray, mu: np.ndarray, k: int, v0: np.nda
             break
         g_vd = -2.0 * lam_k * (1.0 - pi) * v_e - 2.0 * e_k * code_mean
         g_ve = -2.0 * lam_k * (1.0 - pi) * v_d - 2.0 * e_k * v_d * mu_k
-        g_beta = -2.0 * e_k * v_d
+        # ∂L/∂b_e = −2 W_dᵀe: the mode's own residual and every discarded one through the tilt
+        # (first order in the tilt, like the tilt's own terms; on v_e the same term only
+        # enters at second order while the mean's push is small, and is left out)
+        pulled = e_k * v_d + a @ e_j
+        g_beta = -2.0 * pulled
         g_dk = -2.0 * e_k
         g_a = (2.0 * lam_k[:, None] * (v_e**2)[:, None] * a - 2.0 * lam_j[None, :] * b
                - 2.0 * code_mean[:, None] * e_j[None, :])
         g_b = (2.0 * lam_j[None, :] * (v_d**2)[:, None] * b - 2.0 * lam_j[None, :] * a
-               - 2.0 * (e_k * v_d)[:, None] * mu_j[None, :] - 2.0 * (e_j * mu_j)[None, :] * a)
+               - 2.0 * pulled[:, None] * mu_j[None, :])        # −2 (W_dᵀe)_i μ_j
         g_dj = -2.0 * e_j
         v_d, v_e, beta, d_k = v_d - eta * g_vd, v_e - eta * g_ve, beta - eta * g_beta, \
             d_k - eta * g_dk
@@ -500,7 +504,7 @@ def predict_uncentred(lr: float, eigenvalues: Any, mean: Any, n_components: int,
     ([40], 57, 85)
     >>> q = predict_uncentred(0.1, [1.0, 0.25], [1.0, 1.0], 1, pi0=5e-7)
     >>> q.angle_steps > 2 * p.angle_steps, round(q.encoder_bias[0], 3)
-    (True, -0.411)
+    (True, -0.409)
     """
     lam, mu = _spectrum_and_mean("predict_uncentred", eigenvalues, mean, n_components)
     k = int(n_components)
