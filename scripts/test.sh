@@ -10,5 +10,8 @@ echo "== layers"; .venv/bin/lint-imports
 echo "== mypy"; .venv/bin/mypy
 # Two workers (pytest-xdist) halve the wall time on the 2-core CI machines; the tests share
 # no files (each writes under its own tmp_path) and hypothesis keeps its profile per worker.
-# Pass -n 0 to run in one process (a debugger, or -x to stop at the first failure).
-echo "== pytest"; .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
+# --dist worksteal: a worker that runs out takes half of the other's remaining tests, so
+# both finish together (xdist's default hands out fixed chunks, and one worker could sit idle
+# for the last tens of seconds). Pass -n 0 to run in one process (a debugger, or -x to stop
+# at the first failure).
+echo "== pytest"; .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist worksteal "$@"

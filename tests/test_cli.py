@@ -39,6 +39,16 @@ def test_every_command_has_help_with_examples(command):
     assert result.returncode == 0 and "examples:" in result.stdout
 
 
+def test_the_exercise_command_is_listed_with_its_own_help_line():
+    """The command line lists the exercise command without importing the exercises (its
+    options load only when it runs), so it keeps its own copy of the command's help line."""
+    from tinygrad_ae.exercises import cli as exercise_cli
+
+    assert cli.EXERCISE_HELP == exercise_cli.HELP
+    commands = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    assert {c.dest: c.help for c in commands._choices_actions}["exercise"] == exercise_cli.HELP
+
+
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "out"

@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -59,7 +59,26 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but its errors are one line (no usage dump) and exit status 2."""
+    """argparse, but its errors are one line (no usage dump) and exit status 2; ``options``
+    adds the arguments at the first parse or help, so a command's module loads only then."""
+
+    def __init__(self, *args: Any, options: Callable[[_Parser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._options = options
+
+    def _add_options(self) -> None:
+        options, self._options = self._options, None
+        if options is not None:
+            options(self)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._add_options()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._add_options()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
@@ -605,20 +624,24 @@ def _all_tensors(root: Any) -> list[Any]:
     return topological_order(root)
 
 
-# --- converge and bench: provided by their own modules -------------------------------------
+# --- converge, bench, exercise: provided by their own modules, loaded when used -----------
 
-def _converge(args: argparse.Namespace) -> int:
-    from tinygrad_ae.studies import convergence
+def _module(command: str) -> Any:
+    if command == "converge":
+        from tinygrad_ae.studies import convergence
 
-    return int(convergence.run(args))
+        return convergence
+    if command == "bench":
+        from tinygrad_ae.studies import bench
+
+        return bench
+    from tinygrad_ae.exercises import cli as exercise_cli
+
+    return exercise_cli
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from tinygrad_ae.studies import bench
-
-    return int(bench.run(args))
-
-
+# A copy of tinygrad_ae.exercises.cli.HELP (tested), so listing it imports no exercise.
+EXERCISE_HELP = "write backward passes yourself, graded with the smallest counterexample"
 EXAMPLES = {
     "demo": """examples:
   tinygrad-ae demo                      # the paper, end to end, into ./tinygrad_ae_out
@@ -650,9 +673,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tinygrad-ae {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, options: Callable[[_Parser], None] | None = None
+                ) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text,
-                                   epilog=EXAMPLES[name],
+                                   epilog=EXAMPLES[name], options=options,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
 
     demo = command("demo", "reproduce the paper end to end: gradients, training, pictures")
@@ -697,21 +721,14 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--seed", type=_seed, default=0)
     graph.set_defaults(run=_graph)
 
-    converge = command("converge", "measure how long a linear autoencoder takes to reach PCA")
-    from tinygrad_ae.studies import convergence
-
-    convergence.add_arguments(converge)
-    converge.set_defaults(run=_converge)
-
-    bench = command("bench", "time the engine against hand-written numpy (and PyTorch)")
-    from tinygrad_ae.studies import bench as bench_module
-
-    bench_module.add_arguments(bench)
-    bench.set_defaults(run=_bench)
-
-    from tinygrad_ae.exercises import cli as exercise_cli
-
-    exercise_cli.register(commands, UsageError)
+    converge = command("converge", "measure how long a linear autoencoder takes to reach PCA",
+                       lambda parser: _module("converge").add_arguments(parser))
+    converge.set_defaults(run=lambda args: int(_module("converge").run(args)))
+    bench = command("bench", "time the engine against hand-written numpy (and PyTorch)",
+                    lambda parser: _module("bench").add_arguments(parser))
+    bench.set_defaults(run=lambda args: int(_module("bench").run(args)))
+    commands.add_parser("exercise", help=EXERCISE_HELP, options=lambda parser: _module(
+        "exercise").add_arguments(parser, UsageError))
     return parser
 
 

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "EXAMPLES"]
+__all__ = ["register", "add_arguments", "EXAMPLES", "HELP"]
 
 EXAMPLES = """examples:
   tinygrad-ae exercise list
@@ -24,12 +24,25 @@ EXAMPLES = """examples:
   tinygrad-ae exercise check exercise_tanh.py --picture tanh_graph"""
 
 
+HELP = "write backward passes yourself, graded with the smallest counterexample"
+
+
 def register(commands: Any, usage_error: type[Exception]) -> argparse.ArgumentParser:
     """Add the ``exercise`` command to the subparsers ``commands`` of the main parser;
     requests that cannot be graded raise ``usage_error`` (one line, exit status 2)."""
-    text = "write backward passes yourself, graded with the smallest counterexample"
-    parser = commands.add_parser("exercise", help=text, description=text, epilog=EXAMPLES,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = commands.add_parser("exercise", help=HELP)
+    add_arguments(parser, usage_error)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser, usage_error: type[Exception]) -> None:
+    """Give ``parser`` (the ``exercise`` command's) its description, examples, actions and
+    options; requests that cannot be graded raise ``usage_error``. The command line calls
+    this only when the exercise command runs (:mod:`tinygrad_ae.cli` imports no exercise
+    module for its other commands)."""
+    parser.description = HELP
+    parser.epilog = EXAMPLES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     actions = parser.add_subparsers(dest="action", metavar="ACTION",
                                     parser_class=type(parser))
     actions.add_parser("list", help="the exercises, in order")
@@ -48,7 +61,6 @@ def register(commands: Any, usage_error: type[Exception]) -> argparse.ArgumentPa
     check.add_argument("--examples", type=int, default=60,
                        help="random cases to try before giving up (default 60)")
     parser.set_defaults(run=functools.partial(run, usage_error=usage_error))
-    return parser
 
 
 def run(args: argparse.Namespace, usage_error: type[Exception] = ValueError) -> int:
