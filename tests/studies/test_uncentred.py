@@ -26,17 +26,22 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "convergence.md"
 SAME_RUN_STEPS = 1
 # docs/convergence.md, "Uncentred data": over the sweep the per-network prediction's cell
 # medians are 0.93–1.03 of the measured count and 90 % of the pooled runs lie within 0.91–1.04.
-# Over 150 random draws like these (1800 runs) 98 % of runs fell within 0.88–1.25 and every one
-# within 0.68–2.34 (runs where the mean's push on the encoder tilt and the init's own tilt nearly
-# cancel are the outliers); the median of a draw's runs within 0.95–1.45. Hypothesis found
-# draws further out: a mean split between two discarded axes (or two tied discarded
-# eigenvalues) puts a draw's median near 0.84, because the pairs are linearised one by one and
-# their cross terms through the mean are dropped. The bands below hold all of these.
+# Over 150 random draws from this population (1800 runs; `python examples/uncentred_random.py`,
+# the block generated:uncentred_random of docs/theory.md, after the reduced-run fix) 2–98 % of
+# the ratios lie within 0.96–1.05 and every one within 0.44–2.26, the median of a draw's runs
+# within 0.96–1.01; with --seed 1 and --seed 2, 0.62–1.72 and 0.59–1.62 overall. The 0.44 (draw
+# 107, seed 20) is below RUN_BAND: a draw like it fails this test, and the band is not widened
+# to hide it. Before that fix Hypothesis found draws further out: a mean split between two
+# discarded axes (or two tied discarded eigenvalues) put a draw's median near 0.84, because the
+# pairs were linearised one by one and their cross terms through the mean dropped. The bands
+# below hold all of these but that 0.44.
 RUN_BAND = (0.5, 2.5)
 MEDIAN_BAND = (0.75, 1.5)
 # The biases: x̂(μ) = μ exactly at a minimum, so W_d b_e + b_d = (I − P) μ to the training
 # tolerance; which b_e is reached is the gauge the theory predicts: over the same 150 random
-# draws 99 % of runs within 10 % + 0.02 of v_d β, the worst within 16 % + 0.03.
+# draws 99 % of the kept modes within 2.1 % + 0.004 of v_d β, the worst within 12 % + 0.025
+# (--seed 1: 3.3 % + 0.007 and 19 % + 0.038; --seed 2: 4.2 % + 0.008 and 10 % + 0.021), and
+# x̂(μ) = (I − P) μ to 1.6e-06 at worst over the three samples.
 IMAGE_ATOL = 1e-5
 GAUGE_RTOL = 0.2
 GAUGE_ATOL = 0.04

@@ -81,6 +81,10 @@ from .uncentred import (  # noqa: F401
     mean_sweep,
     mean_table,
     prediction_band,
+    random_uncentred_case,
+    random_uncentred_runs,
+    random_uncentred_summary,
+    ratio_summary,
     uncentred_demo_run,
 )
 
@@ -92,5 +96,6 @@ __all__ = [
     'staircase_run', 'traced_runs', 'plot_all', 'write_outputs', 'replace_generated',
     'add_arguments', 'run', 'main', 'MEAN_NORMS', 'MEAN_DIRECTIONS', 'BatchedRun',
     'initial_weights', 'gd_moments', 'mean_sweep', 'mean_table', 'centring_answer', 'DemoRun',
-    'uncentred_demo_run', 'prediction_band',
+    'uncentred_demo_run', 'prediction_band', 'random_uncentred_case', 'random_uncentred_runs',
+    'ratio_summary', 'random_uncentred_summary',
 ]

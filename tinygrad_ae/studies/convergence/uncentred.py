@@ -24,7 +24,9 @@ from .report import MIN_SEEDS_FOR_RANGE
 
 __all__ = ["BatchedRun", "initial_weights", "gd_moments", "MEAN_DIRECTIONS", "MEAN_NORMS",
            "DemoRun", "uncentred_demo_run", "prediction_band",
-           "mean_direction", "mean_sweep", "mean_table", "centring_answer"]
+           "mean_direction", "mean_sweep", "mean_table", "centring_answer",
+           "random_uncentred_case", "random_uncentred_runs", "ratio_summary",
+           "random_uncentred_summary"]
 
 MEAN_NORMS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0)
 """‖μ‖/√λ_1 of the sweep."""
@@ -407,3 +409,165 @@ def uncentred_demo_run(X: Any, weights: Any, lr: float, max_steps: int = 20_000,
     return DemoRun(since["angle"] if holding["angle"] else None,
                    since["loss"] if holding["loss"] else None,
                    prediction.angle_steps, prediction.loss_steps)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random spectra and means: the population of tests/studies/test_uncentred.py, seeded
+# ---------------------------------------------------------------------------------------------
+
+
+def random_uncentred_case(rng: np.random.Generator) -> tuple[np.ndarray, int, np.ndarray, int]:
+    """One draw ``(λ, k, μ, first_seed)`` from the population of the ``uncentred_cases``
+    strategy of tests/studies/test_uncentred.py, made with a numpy Generator instead of
+    hypothesis (uniform draws; hypothesis leans towards the ends of each range).
+
+    The population:
+
+    - m uniform in {2, 3, 4}, k uniform in {1, …, min(2, m − 1)};
+    - λ as :func:`tinygrad_ae.strategies.spectra` (min_gap 2, min_eigenvalue 0.05): λ_1 = 1,
+      each further kept eigenvalue the previous one / U(1.2, 3), λ_(k+1) = max(λ_k / U(2, 8),
+      0.1), each later one max(previous / U(1, 2), 0.05);
+    - μ = s d/‖d‖ in the eigenbasis with d uniform in [−1, 1]^m (e_1 if ‖d‖ < 1e-3) and
+      s = ‖μ‖/√λ_1 uniform in [0, 1.5];
+    - the first of the case's initial-weight seeds uniform in {0, …, 1000}.
+
+    >>> lam, k, mu, first = random_uncentred_case(np.random.default_rng(0))
+    >>> lam[0] == 1.0 and 1 <= k < lam.size <= 4 and float(np.linalg.norm(mu)) <= 1.5
+    True
+    """
+    m = int(rng.integers(2, 5))
+    k = int(rng.integers(1, min(2, m - 1) + 1))
+    values = [1.0]
+    for _ in range(1, k):
+        values.append(values[-1] / rng.uniform(1.2, 3.0))
+    values.append(max(values[-1] / rng.uniform(2.0, 8.0), 2 * 0.05))
+    for _ in range(k + 1, m):
+        values.append(max(values[-1] / rng.uniform(1.0, 2.0), 0.05))
+    direction = rng.uniform(-1.0, 1.0, size=m)
+    if np.linalg.norm(direction) < 1e-3:
+        direction = np.eye(m)[0]
+    size = rng.uniform(0.0, 1.5)
+    first = int(rng.integers(0, 1001))
+    return np.array(values), k, size * direction / np.linalg.norm(direction), first
+
+
+def random_uncentred_runs(draws: int = 150, seeds: int = 12, seed: int = 0,
+                          max_steps: int = 20_000) -> list[dict[str, Any]]:
+    """Measure ``predict_uncentred_network`` on ``draws`` cases of :func:`random_uncentred_case`
+    (from ``np.random.default_rng(seed)``), ``seeds`` networks each (seeds first … first +
+    seeds − 1 of :func:`initial_weights`), η = 0.1, as the tests do: one row per case with
+    ``ratios`` (predicted / measured steps, angle and loss of every network; NaN where a
+    criterion was not reached or not predicted) and ``gauge`` (per network and kept mode, the
+    scaled gauge error |u_iᵀ W_d b_e − v_d,i β_i| / (|v_d,i β_i| + 0.2) of a second run to
+    loss_rtol 1e-12, angle_tol 1e-6; it is ≤ r exactly when the error is within r·|v_d β| +
+    0.2 r, the shape of the test's tolerance 20 % + 0.04) and ``image`` (the largest
+    |W_d b_e + b_d − (I − P) μ| of that run).
+
+    >>> rows = random_uncentred_runs(draws=1, seeds=2, max_steps=3000)
+    >>> len(rows[0]["ratios"]), len(rows[0]["gauge"]) >= 2
+    (4, True)
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(draws):
+        lam, k, mu, first = random_uncentred_case(rng)
+        networks = list(range(first, first + seeds))
+        W_e, W_d = initial_weights(networks, lam.size, k)
+        run = gd_moments(lam, mu, k, 0.1, W_e, W_d, max_steps=max_steps)
+        tight = gd_moments(lam, mu, k, 0.1, W_e, W_d, max_steps=max_steps, loss_rtol=1e-12,
+                           angle_tol=1e-6)
+        image = mu.copy()
+        image[:k] = 0.0
+        ratios: list[float] = []
+        gauge: list[float] = []
+        worst_image = 0.0
+        for i in range(seeds):
+            predicted = predict_uncentred_network(W_e[i], W_d[i], lam, np.eye(lam.size), mu, 0.1)
+            for measured, guess in ((run.steps_to_angle[i], predicted.angle_steps),
+                                    (run.steps_to_loss[i], predicted.loss_steps)):
+                ratios.append(guess / measured if measured > 0 and guess is not None
+                              else math.nan)
+            if tight.steps_to_loss[i] <= 0:
+                gauge += [math.nan] * k
+                continue
+            decoder, encoder_bias = tight.params["W_d"][i], tight.params["b_e"][i]
+            worst_image = max(worst_image, float(np.abs(
+                decoder @ encoder_bias + tight.params["b_d"][i] - image).max()))
+            along = decoder[:k] @ encoder_bias
+            for mode in range(k):
+                beta = predicted.decoder_scales[mode] * predicted.encoder_bias[mode]
+                gauge.append(abs(float(along[mode]) - beta) / (abs(beta) + 0.2))
+        rows.append({"eigenvalues": lam.tolist(), "k": k, "mean": mu.tolist(), "first": first,
+                     "ratios": ratios, "gauge": gauge, "image": worst_image})
+    return rows
+
+
+def ratio_summary(values: Sequence[float], band: tuple[float, float] = (0.9, 1.1),
+                  ) -> dict[str, float]:
+    """The spread of ``values`` (NaN counts as missing): ``count``, ``missing``, the 2 % and
+    98 % quantiles, ``min``, ``max``, ``median`` and ``within``, the share inside ``band``
+    (ends included).
+
+    >>> s = ratio_summary([0.5, 1.0, 1.0, 1.05, 2.0, float("nan")])
+    >>> s["count"], s["missing"], s["min"], s["max"], s["median"], s["within"]
+    (5, 1, 0.5, 2.0, 1.0, 0.6)
+    """
+    array = np.asarray(values, dtype=np.float64)
+    good = array[np.isfinite(array)]
+    if good.size == 0:
+        return {"count": 0, "missing": int(array.size), "q02": math.nan, "q98": math.nan,
+                "min": math.nan, "max": math.nan, "median": math.nan, "within": math.nan}
+    q02, q98 = np.quantile(good, [0.02, 0.98])
+    return {"count": int(good.size), "missing": int(array.size - good.size),
+            "q02": float(q02), "q98": float(q98), "min": float(good.min()),
+            "max": float(good.max()), "median": float(np.median(good)),
+            "within": float(np.mean((good >= band[0]) & (good <= band[1])))}
+
+
+def random_uncentred_summary(rows: Sequence[dict[str, Any]],
+                             band: tuple[float, float] = (0.9, 1.1)) -> str:
+    """One paragraph of the figures of :func:`random_uncentred_runs`: predicted / measured
+    over every ratio, the range of the per-draw medians, and the gauge's 99 % and worst
+    scaled errors (see :func:`random_uncentred_runs`).
+
+    >>> rows = [{"ratios": [1.0, 1.0, 0.9, 1.2], "gauge": [0.05, 0.1], "image": 1e-7},
+    ...         {"ratios": [1.1, 1.1, 1.1, float("nan")], "gauge": [0.0, 0.0], "image": 0.0}]
+    >>> print(random_uncentred_summary(rows))  # doctest: +NORMALIZE_WHITESPACE
+    2 draws, 4 networks, 8 ratios (7 with both counts): predicted / measured steps 2–98 %
+    0.91–1.19, all within 0.90–1.20, median 1.10, 86 % within 0.9–1.1; the median of a draw's
+    ratios 1.00–1.10. Gauge (run to loss_rtol 1e-12): 99 % of the 4 kept modes within
+    9.9 % + 0.020 of v_d β, the worst within 10 % + 0.020; x̂(μ) = (I − P) μ to 1.0e-07.
+    """
+    ratios = [r for row in rows for r in row["ratios"]]
+    gauge = [g for row in rows for g in row["gauge"]]
+    s = ratio_summary(ratios, band)
+    medians = [float(np.nanmedian(row["ratios"])) for row in rows
+               if np.isfinite(row["ratios"]).any()]
+    g = ratio_summary(gauge)
+    good_gauge = np.asarray(gauge, dtype=np.float64)
+    good_gauge = good_gauge[np.isfinite(good_gauge)]
+    g99 = float(np.quantile(good_gauge, 0.99)) if good_gauge.size else math.nan
+    networks = sum(len(row["ratios"]) // 2 for row in rows)
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.2g} %"
+
+    text = (f"{len(rows)} draws, {networks} networks, {len(ratios)} ratios "
+            f"({s['count']} with both counts): predicted / measured steps 2–98 % "
+            f"{s['q02']:.2f}–{s['q98']:.2f}, all within {s['min']:.2f}–{s['max']:.2f}, "
+            f"median {s['median']:.2f}, {100 * s['within']:.0f} % within "
+            f"{band[0]:g}–{band[1]:g}; the median of a draw's ratios "
+            f"{min(medians):.2f}–{max(medians):.2f}. Gauge (run to loss_rtol 1e-12): 99 % of the "
+            f"{g['count']} kept modes within {pct(g99)} + {0.2 * g99:.3f} of v_d β, the worst "
+            f"within {pct(g['max'])} + {0.2 * g['max']:.3f}; x̂(μ) = (I − P) μ to "
+            f"{max(row['image'] for row in rows):.1e}.")
+    located = [(r, d, i // 2) for d, row in enumerate(rows) for i, r in enumerate(row["ratios"])
+               if math.isfinite(r)]
+    if located and all("k" in row for row in rows):
+        for word, (r, d, net) in (("lowest", min(located)), ("highest", max(located))):
+            row = rows[d]
+            text += (f" The {word} ratio, {r:.2f}, is draw {d} (m = {len(row['eigenvalues'])}, "
+                     f"k = {row['k']}, initial-weight seed {row['first'] + net}).")
+    if g["missing"]:
+        text += f" ({g['missing']} kept modes did not reach the tight loss criterion.)"
+    return text
