@@ -183,14 +183,14 @@ def markdown_profiles(profiles: Sequence[Mapping[str, Any]], command: str) -> st
              f"from steps run without the profiler."]
     for found in profiles:
         per_op = found.get("per_op")
-        calls = found["calls"] / per_op if per_op else found["calls"]
+        calls = f"{found['calls'] / per_op:.1f}" if per_op else f"{found['calls']:.0f}"
         faults = ", ".join(f"{fw} {n:.0f}" for fw, n in found["page_faults"].items())
         groups = found["groups"]
         parts.append(
             f"**{found['workload']} {found['dtype']}** ({found['steps']} steps of "
             f"{found['step_ms']:.3f} ms): tinygrad_ae's Python {_percent(groups['tinygrad_ae'])}"
             f", numpy {_percent(groups['numpy'])}, other {_percent(groups['other'])}; "
-            f"{calls:.1f} function calls per {'op' if per_op else 'step'}; the garbage "
+            f"{calls} function calls per {'op' if per_op else 'step'}; the garbage "
             f"collector {_percent(found['gc_share'])} of the step "
             f"({found['gc_per_step']:.2f} collections per step); minor page faults per step: "
             f"{faults}.\n\n"
