@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +121,12 @@ def test_profile_writes_its_block_for_each_missed_goal(tmp_path, monkeypatch, ca
         verdict["met"] = False
         return verdict
     monkeypatch.setattr(bench.harness, "judge_goal", always_missed)
-    monkeypatch.setattr(profile, "_steps_for", lambda step, seconds: 3)
+    asked = []
+
+    def in_this_process(key, dtype, size, use_torch):
+        asked.append((key, dtype, size, use_torch))
+        return profile.profile_step(key, dtype, size, seconds=0.01)
+    monkeypatch.setattr(bench.report, "profile_in_fresh_process", in_this_process)
     doc, out = _doc(tmp_path, True), tmp_path / "r.json"
     status = bench.main(["--size", "tiny", "--repeats", "1", "--workloads", "W5",
                          "--dtype", "float64", "--no-torch", "--profile", "--json", str(out),
@@ -128,6 +137,30 @@ def test_profile_writes_its_block_for_each_missed_goal(tmp_path, monkeypatch, ca
     assert "--profile" in text
     assert [p["workload"] for p in json.loads(out.read_text())["profiles"]] == ["W5"]
     assert "where tinygrad_ae's step goes" in capsys.readouterr().out
+    assert asked == [("W5", "float64", "tiny", False)]  # --no-torch: no PyTorch there either
+
+
+def test_a_fresh_process_profiles_the_step_and_reports_its_failure_in_one_line():
+    found = profile.profile_in_fresh_process("W5", "float32", "tiny", seconds=0.02,
+                                             use_torch=False)
+    assert found["workload"] == "W5" and found["dtype"] == "float32" and found["steps"] >= 3
+    with pytest.raises(RuntimeError, match="profiling W5 float99 failed: TypeError: data type"):
+        profile.profile_in_fresh_process("W5", "float99", "tiny", seconds=0.01,
+                                         use_torch=False)
+
+
+@pytest.mark.skipif(not bench.torch_available(), reason="PyTorch is not installed")
+def test_no_torch_keeps_pytorch_out_of_the_process():
+    # Its objects would sit in the process, and every full garbage collection walks them.
+    code = ("import sys; from tinygrad_ae.studies import bench; "
+            "bench.run_benchmarks(['W1'], ['float64'], size='tiny', repeats=1, "
+            "use_torch=sys.argv[1] == 'torch'); print('torch' in sys.modules)")
+    env = dict(os.environ, PYTHONPATH=str(Path(bench.__file__).parents[3]))
+    for flag, expected in (("no-torch", "False"), ("torch", "True")):
+        child = subprocess.run([sys.executable, "-c", code, flag], capture_output=True,
+                               text=True, env=env, timeout=120)
+        assert child.returncode == 0, child.stderr[-500:]
+        assert child.stdout.strip() == expected, flag
 
 
 def test_profile_with_a_page_lacking_its_block_is_refused_before_any_run(tmp_path, capsys,

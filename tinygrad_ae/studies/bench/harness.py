@@ -359,10 +359,12 @@ def _time_block(step: Step, n_steps: int) -> tuple[float, float, float]:
 _THREAD_LIMIT: Any = None  # keeps threadpoolctl's limit in force while the process runs
 
 
-def thread_settings(threads: int | None = None) -> dict[str, Any]:
+def thread_settings(threads: int | None = None, use_torch: bool = True) -> dict[str, Any]:
     """Make numpy's BLAS and PyTorch use the same number of threads; say what is set.
 
-    ``threads`` None keeps numpy's BLAS as it is and gives PyTorch the same count.
+    ``threads`` None keeps numpy's BLAS as it is and gives PyTorch the same count. With
+    ``use_torch`` False PyTorch is not imported at all (its objects would otherwise sit in
+    the process, where every full garbage collection walks them).
     numpy's BLAS is limited with ``threadpoolctl`` when it is installed; without it, set
     ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` before Python starts.
     """
@@ -388,7 +390,7 @@ def thread_settings(threads: int | None = None) -> dict[str, Any]:
     count = threads if threads is not None else (
         blas[0]["num_threads"] if blas else os.cpu_count())
     info["threads"] = count
-    if torch_available():
+    if use_torch and torch_available():
         import torch
 
         torch.set_num_threads(int(count or 1))
@@ -405,7 +407,7 @@ def run_benchmarks(workloads: Sequence[str] = tuple(WORKLOADS),
 
     A workload that cannot run here (W6 without PyTorch) is listed under ``skipped`` with
     the reason, so the report says why its row is empty."""
-    settings = thread_settings(threads)
+    settings = thread_settings(threads, use_torch)
     frameworks = [fw for fw in FRAMEWORKS if fw != "torch" or (use_torch and torch_available())]
     results = []
     skipped: dict[str, str] = {}

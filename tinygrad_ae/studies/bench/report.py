@@ -17,7 +17,7 @@ from typing import Any
 from tinygrad_ae._files import OutputConflict, check_output_file, finite_json, write_atomically
 
 from .harness import BUSY_CPUS, run_benchmarks
-from .profile import markdown_profiles, profile_step
+from .profile import markdown_profiles, profile_in_fresh_process
 from .registry import WORKLOADS
 from .workloads import SIZES
 
@@ -434,7 +434,7 @@ def run(args: argparse.Namespace) -> int:
     report["command"] = _command(args)
     results = [(setting_label(one), r) for one in settings_of(report) for r in one["results"]]
     if getattr(args, "profile", False):
-        report["profiles"] = _profile_misses(results, size)
+        report["profiles"] = _profile_misses(results, size, use_torch=not args.no_torch)
     report["elapsed_s"] = time.monotonic() - started
     print(format_table(report))
     for found in report.get("profiles", []):
@@ -470,8 +470,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _profile_misses(results: Sequence[tuple[str, Mapping[str, Any]]], size: str
-                    ) -> list[dict[str, Any]]:
+def _profile_misses(results: Sequence[tuple[str, Mapping[str, Any]]], size: str,
+                    use_torch: bool = True) -> list[dict[str, Any]]:
     """A profile of tinygrad_ae's step for each workload and dtype that missed its goal
     in any thread setting (a timing goal: the memory goal has its own measure)."""
     missed = dict.fromkeys((r["workload"], r["dtype"]) for _, r in results
@@ -479,7 +479,7 @@ def _profile_misses(results: Sequence[tuple[str, Mapping[str, Any]]], size: str
     profiles = []
     for key, dtype in missed:
         print(f"profiling {key} {dtype} ...", file=sys.stderr, flush=True)
-        profiles.append(profile_step(key, dtype, size))
+        profiles.append(profile_in_fresh_process(key, dtype, size, use_torch=use_torch))
     return profiles
 
 
