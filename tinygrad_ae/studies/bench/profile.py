@@ -219,7 +219,7 @@ def markdown_profiles(profiles: Sequence[Mapping[str, Any]], command: str) -> st
             f", numpy {_percent(groups['numpy'])}, other {_percent(groups['other'])}; "
             f"{calls} function calls per {'op' if per_op else 'step'}; the garbage "
             f"collector {_percent(found['gc_share'])} of the step "
-            f"({found['gc_per_step']:.2f} collections per step); minor page faults per step: "
+            f"({found['gc_per_step']:.2g} collections per step); minor page faults per step: "
             f"{faults}.\n\n"
             "| function (own time) | calls per step | share |\n| --- | ---: | ---: |\n"
             + "\n".join(f"| `{f['name']}` | {f['calls']:.0f} | {_percent(f['share'])} |"
