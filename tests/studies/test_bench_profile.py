@@ -101,7 +101,28 @@ def test_the_markdown_names_each_profile_and_its_functions():
     text = profile.markdown_profiles([found], "python benchmarks/run.py --profile")
     assert "`python benchmarks/run.py --profile`" in text
     assert "**W9-fake float64**" in text and "_busy_python` | 1 |" in text
-    assert profile.markdown_profiles([], "x").startswith("Every goal was met")
+    assert profile.markdown_profiles([], "x").startswith("No row missed its goal")
+    failed = profile.markdown_profiles([{"workload": "W5", "dtype": "float64",
+                                         "error": "profiling W5 float64 failed: boom"}], "x")
+    assert "**W5 float64**: not profiled (profiling W5 float64 failed: boom)." in failed
+
+
+def test_the_steps_run_with_what_existed_before_frozen_as_in_the_timed_runs():
+    seen = []
+
+    def build(framework, dtype, size):
+        def step():
+            if len(seen) < 10:  # get_freeze_count walks every frozen object
+                seen.append(gc.get_freeze_count())
+            return 1.0
+        return step
+    workload = bench.Workload("W9-fake", "a fake workload", {"tiny": {}}, 2.0, "—", build,
+                              frameworks=("numpy", "tinygrad_ae"))
+    assert gc.get_freeze_count() == 0
+    profile.profile_step(workload, size="tiny", seconds=0.01)
+    assert gc.get_freeze_count() == 0  # left as it was found
+    # the warm-up (3 steps of each) and the step that sizes the run, then frozen
+    assert seen[:7] == [0] * 7 and min(seen[7:]) > 0 and len(seen) == 10
 
 
 def _doc(tmp_path, profile_block: bool):
@@ -161,6 +182,27 @@ def test_no_torch_keeps_pytorch_out_of_the_process():
                                text=True, env=env, timeout=120)
         assert child.returncode == 0, child.stderr[-500:]
         assert child.stdout.strip() == expected, flag
+
+
+def test_a_profile_that_fails_keeps_the_run_and_says_so(tmp_path, monkeypatch, capsys):
+    real = bench.harness.judge_goal
+
+    def always_missed(entry, result):
+        verdict = real(entry, result)
+        verdict["met"] = False
+        return verdict
+
+    def broken(key, dtype, size, use_torch):
+        raise RuntimeError(f"profiling {key} {dtype} failed: boom")
+    monkeypatch.setattr(bench.harness, "judge_goal", always_missed)
+    monkeypatch.setattr(bench.report, "profile_in_fresh_process", broken)
+    doc, out = _doc(tmp_path, True), tmp_path / "r.json"
+    status = bench.main(["--size", "tiny", "--repeats", "1", "--workloads", "W5",
+                         "--dtype", "float64", "--no-torch", "--profile", "--json", str(out),
+                         "--update-doc", str(doc)])
+    assert status == 0 and "failed: boom" in capsys.readouterr().err
+    assert json.loads(out.read_text())["results"][0]["workload"] == "W5"
+    assert "**W5 float64**: not profiled" in doc.read_text(encoding="utf-8")
 
 
 def test_profile_with_a_page_lacking_its_block_is_refused_before_any_run(tmp_path, capsys,

@@ -363,8 +363,7 @@ def thread_settings(threads: int | None = None, use_torch: bool = True) -> dict[
     """Make numpy's BLAS and PyTorch use the same number of threads; say what is set.
 
     ``threads`` None keeps numpy's BLAS as it is and gives PyTorch the same count. With
-    ``use_torch`` False PyTorch is not imported at all (its objects would otherwise sit in
-    the process, where every full garbage collection walks them).
+    ``use_torch`` False PyTorch is not imported at all (that takes about 1.5 s of CPU).
     numpy's BLAS is limited with ``threadpoolctl`` when it is installed; without it, set
     ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` before Python starts.
     """

@@ -1,24 +1,29 @@
 """Where a workload's step spends its time: the profile behind each missed goal.
 
 Layer: part of :mod:`tinygrad_ae.studies.bench`; the standard library's ``cProfile``,
-``gc`` and ``resource``, and the harness's :func:`~.harness.build_step`.
+``gc`` and (where the system has it) ``resource``, and the harness's
+:func:`~.harness.build_step`.
 
 :func:`profile_step` runs one framework's step of a workload under ``cProfile`` and
 returns, per step: the functions that take the most time of their own (not counting the
-functions they call), the share of the step spent in tinygrad_ae's Python, in numpy's
-compiled functions and elsewhere, the time the garbage collector took, and the minor
+functions they call), the share of the step spent in tinygrad_ae's functions, in numpy's
+functions and in builtins and the rest, the time the garbage collector took, and the minor
 page faults (memory the system had to map afresh), with the same fault count for the
 workload's reference (numpy) so the two can be compared.
 
 The profiler adds a fixed cost to every call it sees, so Python functions (many calls,
 little work each) look larger beside numpy's compiled ones than they are; the shares
-rank where the time goes, the benchmark's own table says how much there is. numpy's
-work reached through an operator (``a @ b``, ``g * y``) is not a call the profiler sees:
-it counts in the own time of the function that wrote the operator (an op's forward or
-vjp), so the "numpy" share is only numpy's functions called by name. Garbage
-collection and page faults are measured without the profiler's help: ``gc.callbacks``
-times each collection, and ``getrusage`` counts the faults of steps run without the
-profiler.
+rank where the time goes, the benchmark's own table says how much there is. The
+profiler does not see numpy's ufuncs (``np.matmul``, ``np.exp``, ``np.add.reduce`` …),
+whether written as an operator (``a @ b``) or called by name: their time counts in the
+own time of the function that called them (an op's forward or vjp), so "tinygrad_ae"
+includes the arithmetic its functions ask numpy for, and "numpy" is only numpy's other
+functions and methods. As in the benchmark (:func:`~.harness.time_workload`), the
+objects that exist before the steps are frozen (``gc.freeze``), so a collection walks
+only what the steps made. The collector's pauses count in the function shares too (in
+the function that was allocating); its own share and the page faults are measured
+without the profiler: ``gc.callbacks`` times each collection, and ``getrusage`` counts
+the faults.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import gc
 import json
 import os
 import pstats
-import resource
 import subprocess
 import sys
 import time
@@ -37,7 +41,12 @@ from typing import Any
 
 import numpy as np
 
-from .harness import _workload, build_step, thread_settings
+from .harness import _load_average, _workload, build_step, thread_settings
+
+try:
+    import resource
+except ImportError:  # not on every system (Windows): no page-fault counts there
+    resource = None  # type: ignore[assignment]
 from .workloads import Step
 
 __all__ = ["profile_step", "profile_in_fresh_process", "markdown_profiles"]
@@ -87,7 +96,11 @@ class _CollectorClock:
         gc.callbacks.remove(self)
 
 
-def _faults_per_step(step: Step, steps: int) -> float:
+def _faults_per_step(step: Step, steps: int) -> float | None:
+    if resource is None:
+        for _ in range(steps):
+            step()
+        return None
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(steps):
         step()
@@ -121,24 +134,31 @@ def profile_step(workload: Any, dtype: Any = np.float64, size: str = "full",
     1.0
     """
     entry = _workload(workload)
-    load_before = os.getloadavg()[0]
+    load_before = _load_average()
     step = build_step(entry, framework, dtype, size)
     reference = build_step(entry, entry.reference, dtype, size)
     for _ in range(3):  # warm up: caches, the allocator's pools
         step()
         reference()
     steps = _steps_for(step, seconds)
-    # Without the profiler: the step's own time, its collections and its page faults.
-    with _CollectorClock() as collector:
-        started = time.perf_counter()
-        faults = _faults_per_step(step, steps)
-        plain = time.perf_counter() - started
-    reference_faults = _faults_per_step(reference, max(3, steps // 4))
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(steps):
-        step()
-    profiler.disable()
+    frozen_by_us = gc.get_freeze_count() == 0
+    gc.collect()
+    gc.freeze()  # as time_workload does: a collection walks only what the steps make
+    try:
+        # Without the profiler: the step's own time, its collections and its page faults.
+        with _CollectorClock() as collector:
+            started = time.perf_counter()
+            faults = _faults_per_step(step, steps)
+            plain = time.perf_counter() - started
+        reference_faults = _faults_per_step(reference, max(3, steps // 4))
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(steps):
+            step()
+        profiler.disable()
+    finally:
+        if frozen_by_us:
+            gc.unfreeze()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(own for _, _, own, _, _ in stats.values()) or 1e-12
     groups = {"tinygrad_ae": 0.0, "numpy": 0.0, "other": 0.0}
@@ -159,7 +179,7 @@ def profile_step(workload: Any, dtype: Any = np.float64, size: str = "full",
         "page_faults": {framework: faults, entry.reference: reference_faults},
         "per_op": entry.sizes[size].get("n_ops") if entry.per_op else None,
         "threads": thread_settings(None, use_torch=False)["threads"],
-        "load_average": [load_before, os.getloadavg()[0]],
+        "load_average": [load_before, _load_average()],
     }
 
 
@@ -168,10 +188,9 @@ def profile_in_fresh_process(workload: str, dtype: str, size: str = "full",
     """:func:`profile_step` in a new Python process that has imported what a benchmark
     process has (PyTorch too, when installed and ``use_torch``) and nothing more.
 
-    The garbage collector's full collections walk every object of the process, so the
-    collector's share depends on what else the process holds: here, what a benchmark
-    process holds when its timing starts (PyTorch's objects among them), not what a
-    whole run has left behind."""
+    A profile taken after a whole benchmark run would share the process with every
+    workload's leftovers (and their effect on the allocator); a fresh process starts as
+    the benchmark's does."""
     root = os.path.dirname(_PACKAGE)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
@@ -196,36 +215,44 @@ def _percent(share: float) -> str:
 
 
 def markdown_profiles(profiles: Sequence[Mapping[str, Any]], command: str) -> str:
-    """The profiles as markdown for docs/performance.md: one short section per profile."""
+    """The profiles as markdown for docs/performance.md: one short section per profile
+    (a profile that failed is one line with its error)."""
     if not profiles:
-        return "Every goal was met in this run; nothing was profiled."
-    loads = [a for found in profiles for a in found["load_average"]]
+        return "No row missed its goal in this run; nothing was profiled."
+    done = [found for found in profiles if "error" not in found]
+    loads = [a for found in done for a in found["load_average"] if a is not None]
+    load = f"; load average {min(loads):.2f}–{max(loads):.2f}" if loads else ""
+    threads = f"{_threads(done[0]['threads'])} for numpy's BLAS" if done else "none ran"
     parts = [f"Regenerated by `{command}` after the timed runs, each in a fresh process "
-             f"({_threads(profiles[0]['threads'])} for numpy's BLAS; load average "
-             f"{min(loads):.2f}–{max(loads):.2f}). Shares are of the profiled time, which "
-             f"the profiler inflates for Python functions. numpy's arithmetic written as an "
-             f"operator (`a @ b`, `g * y`) counts in the own time of the function that "
-             f"wrote it (an op's forward or vjp); the numpy share is numpy's functions "
-             f"called by name. The garbage collector's share and the page faults come "
-             f"from steps run without the profiler."]
+             f"({threads}{load}). Shares are of the profiled time, which the profiler "
+             f"inflates for Python functions. It does not see numpy's ufuncs (`a @ b`, "
+             f"`np.exp(x)`, `x.sum()`): their time counts in the function that called them, "
+             f"so \"tinygrad_ae\" includes the arithmetic its ops ask numpy for and "
+             f"\"numpy\" is numpy's other functions. As in the timed runs, what existed "
+             f"before the steps is frozen (`gc.freeze`); the collector's share and the page "
+             f"faults come from steps run without the profiler."]
     for found in profiles:
+        if "error" in found:
+            parts.append(f"**{found['workload']} {found['dtype']}**: not profiled "
+                         f"({found['error']}).")
+            continue
         per_op = found.get("per_op")
         calls = f"{found['calls'] / per_op:.1f}" if per_op else f"{found['calls']:.0f}"
-        faults = ", ".join(f"{fw} {n:.0f}" for fw, n in found["page_faults"].items())
+        faults = ", ".join(f"{fw} {'—' if n is None else f'{n:.0f}'}"
+                           for fw, n in found["page_faults"].items())
         groups = found["groups"]
         parts.append(
             f"**{found['workload']} {found['dtype']}** ({found['steps']} steps of "
-            f"{found['step_ms']:.3f} ms): tinygrad_ae's Python {_percent(groups['tinygrad_ae'])}"
-            f", numpy {_percent(groups['numpy'])}, other {_percent(groups['other'])}; "
-            f"{calls} function calls per {'op' if per_op else 'step'}; the garbage "
-            f"collector {_percent(found['gc_share'])} of the step "
-            f"({found['gc_per_step']:.2g} collections per step); minor page faults per step: "
-            f"{faults}.\n\n"
+            f"{found['step_ms']:.3f} ms): tinygrad_ae {_percent(groups['tinygrad_ae'])}, "
+            f"numpy {_percent(groups['numpy'])}, builtins and the rest "
+            f"{_percent(groups['other'])}; {calls} function calls per "
+            f"{'op' if per_op else 'step'}; the garbage collector "
+            f"{_percent(found['gc_share'])} of the step ({found['gc_per_step']:.2g} "
+            f"collections per step); minor page faults per step: {faults}.\n\n"
             "| function (own time) | calls per step | share |\n| --- | ---: | ---: |\n"
             + "\n".join(f"| `{f['name']}` | {f['calls']:.0f} | {_percent(f['share'])} |"
                         for f in found["functions"]))
     return "\n\n".join(parts)
-
 
 
 def _child() -> None:
