@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Any
 
-__all__ = ["quiet_interrupt"]
+__all__ = ["quiet_interrupt", "leaving_the_command_line"]
 
 
 def quiet_interrupt(signum: int, frame: Any) -> None:
@@ -28,8 +28,30 @@ def _starting_the_command_line() -> bool:
     return module == "tinygrad_ae" or os.path.basename(sys.argv[0]) == "tinygrad-ae"
 
 
-if _starting_the_command_line():
-    # NOTE: cli.main puts Python's own handler back as soon as it runs.
+def leaving_the_command_line() -> None:
+    """Called by ``cli.main`` as the command line's work ends: write out what is still
+    buffered, then let a Ctrl-C end the process by the system's action (a shell shows
+    status 130). Python still waits for other threads and flushes files before it exits,
+    and a KeyboardInterrupt there could only be printed as an ignored exception with its
+    traceback. A SIGINT the parent told us to ignore stays ignored; a program that merely
+    calls ``cli.main()`` keeps its own handler."""
+    if not _starting_the_command_line():
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or replaced by None
+            pass
+    try:
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+    except ValueError:  # not the main thread
+        pass
+
+
+# NOTE: cli.main puts Python's own handler back as soon as it runs. SIGINT ignored by the
+# parent (a background job) stays ignored.
+if _starting_the_command_line() and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
     try:
         signal.signal(signal.SIGINT, quiet_interrupt)
     except ValueError:  # not the main thread

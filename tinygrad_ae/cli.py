@@ -46,6 +46,7 @@ from tinygrad_ae._files import (
     staging_folder,
     write_atomically,
 )
+from tinygrad_ae._startup import leaving_the_command_line
 
 __all__ = ["main", "UsageError", "build_parser"]
 
@@ -736,7 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 2 bad input or a failure of the
     environment such as a full disk, 130 interrupted, 1 internal)."""
     # Python's own Ctrl-C handler back, in place of the quiet one of tinygrad_ae._startup
-    # (identified by its module, so the command line does not import the start-up hook).
+    # (identified by its module).
     handler = signal.getsignal(signal.SIGINT)
     if getattr(handler, "__module__", None) == "tinygrad_ae._startup":
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -746,17 +747,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("tinygrad-ae: interrupted", file=sys.stderr)
         return 130
     finally:
-        if argv is None:  # the process is the command line, and is about to exit
-            _ctrl_c_ends_the_process()
-
-
-def _ctrl_c_ends_the_process() -> None:
-    """Once the work is done, Python still waits for other threads and flushes files before
-    it exits; a Ctrl-C then could only be printed as an ignored KeyboardInterrupt with its
-    traceback. The system's own action instead ends the process by the signal, which a shell
-    reports as status 130."""
-    with contextlib.suppress(ValueError):  # not the main thread: Python's handler stays
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if argv is None:  # maybe the process is the command line, about to exit
+            leaving_the_command_line()
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -539,6 +539,20 @@ def test_a_module_attached_to_a_sequential_by_name_runs_in_order_as_in_pytorch()
     np.testing.assert_allclose(twice(x).data, shared(shared(Tensor(x))).data, rtol=1e-15)
 
 
+def test_a_sequentials_list_attribute_runs_in_place_and_a_slice_keeps_the_names():
+    first, last = nn.Linear(2, 3, rng=0), nn.Linear(3, 1, rng=1)
+    model = nn.Sequential(first)
+    model.blocks = [nn.Tanh(), last]  # children (they are trained), so they run too
+    assert len(model) == 3 and list(model)[1:] == model.blocks
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    expected = last(np.tanh(first(Tensor(x)).data)).data
+    np.testing.assert_allclose(model(x).data, expected, rtol=1e-15)
+    # PyTorch keeps the children's names in a slice: seq[1:] of (0, 1, 2) holds 1 and 2
+    three = nn.Sequential(nn.Linear(2, 3, rng=0), nn.Tanh(), nn.Linear(3, 1, rng=1))
+    assert sorted(three[1:].state_dict()) == ["2.bias", "2.weight"]
+    assert [name for name, _ in three[1:].named_children()] == ["1", "2"]
+
+
 def test_sequential_rejects_a_class_where_an_instance_belongs():
     expected = r"item 1 must be a Module, got ReLU; did you mean ReLU\(\)"
     with pytest.raises(TypeError, match=expected):

@@ -137,26 +137,63 @@ def test_ctrl_c_outside_the_commands_own_handlers_is_still_one_line(monkeypatch,
     assert capsys.readouterr().err == "tinygrad-ae: interrupted\n"
 
 
-def test_ctrl_c_while_python_shuts_down_is_no_traceback(tmp_path):
-    """After the command's work, Python waits for the other threads before it exits; a
-    Ctrl-C then used to print a KeyboardInterrupt traceback ("Exception ignored in
-    threading"). A thread that outlives the command holds the process in that wait here, so
-    the moment is certain rather than one a random delay hits now and then."""
-    code = ("import sys, threading, time\n"
-            "threading.Thread(target=time.sleep, args=(3,)).start()\n"
-            "from tinygrad_ae.cli import main\n"
-            "sys.argv = ['tinygrad-ae', '--version']\n"
-            "raise SystemExit(main())\n")
-    env = dict(os.environ, PYTHONPATH=str(Path(cli.__file__).parents[1]))
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdout is not None
-    assert child.stdout.readline().startswith("tinygrad-ae ")  # the work is done
-    time.sleep(0.5)  # now in Python's wait for the thread
+# A child that runs the command line's main() and then, with a second thread, holds
+# Python in its wait for threads at exit: the thread sees the main thread stop, says so on
+# stderr and waits for its stdin to close. The moment of the Ctrl-C is certain.
+_HELD_AT_EXIT = (
+    "import sys, threading, time\n"
+    "def hold():\n"
+    "    while threading.main_thread().is_alive():\n"
+    "        time.sleep(0.005)\n"
+    "    sys.stderr.write('exiting\\n'); sys.stderr.flush()\n"
+    "    sys.stdin.read()\n"
+    "threading.Thread(target=hold).start()\n"
+    "from tinygrad_ae.cli import main\n"
+    "sys.argv = ['tinygrad-ae', '--version']\n"
+    "raise SystemExit(main())\n")
+
+
+def _held_at_exit(tmp_path, ignore_sigint: bool) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout buffered
+    env["PYTHONPATH"] = str(Path(cli.__file__).parents[1])
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
+    child = subprocess.Popen([sys.executable, "-c", _HELD_AT_EXIT], cwd=tmp_path, env=env,
+                             text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, preexec_fn=ignore)
+    assert child.stderr is not None and child.stderr.readline() == "exiting\n"
+    return child
+
+
+def test_ctrl_c_while_python_shuts_down_is_no_traceback_and_loses_no_output(tmp_path):
+    """After the command's work, Python waits for other threads before it exits; a Ctrl-C
+    then used to print a KeyboardInterrupt traceback ("Exception ignored in threading").
+    Now the process ends by the signal, and what it printed was written out first."""
+    child = _held_at_exit(tmp_path, ignore_sigint=False)
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=30)
+    out, err = child.communicate(timeout=30)
     assert child.returncode == -signal.SIGINT, err  # a shell shows this as status 130
-    assert err == ""
+    assert err == "" and out.startswith("tinygrad-ae ")
+
+
+def test_a_sigint_the_parent_ignores_stays_ignored_at_exit(tmp_path):
+    """A background job started by a shell ignores Ctrl-C; the command keeps that."""
+    child = _held_at_exit(tmp_path, ignore_sigint=True)
+    child.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    assert child.poll() is None  # still waiting for its thread, not killed
+    out, err = child.communicate(input="", timeout=30)  # the thread ends, so does Python
+    assert child.returncode == 0 and err == "" and out.startswith("tinygrad-ae ")
+
+
+def test_a_program_calling_main_keeps_its_own_ctrl_c_handler():
+    before = signal.getsignal(signal.SIGINT)
+    argv = sys.argv
+    try:
+        sys.argv = ["my_program.py"]  # not the command line: main() leaves SIGINT alone
+        assert cli.main() == 2  # no subcommand: the help, status 2
+    finally:
+        sys.argv = argv
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 # --- special files ---------------------------------------------------------------------------

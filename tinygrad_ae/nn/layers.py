@@ -148,10 +148,15 @@ class Sequential(Module):
         setattr(self, str(len(self)), module)
         return self
 
-    def _layers(self) -> list[Module]:
+    def _named_layers(self) -> list[tuple[str, Module]]:
         # Every child in the order it was added, whatever its name (``seq.head = …`` runs
-        # too, as in PyTorch); one module under two names runs twice.
-        return [value for value in vars(self).values() if isinstance(value, Module)]
+        # too, as in PyTorch), and the modules of a list attribute in their place, since
+        # they are children too; one module under two names runs twice.
+        return [(name, value) for name, value in self._direct_items()
+                if isinstance(value, Module)]
+
+    def _layers(self) -> list[Module]:
+        return [module for _, module in self._named_layers()]
 
     def __len__(self) -> int:
         return len(self._layers())
@@ -160,9 +165,12 @@ class Sequential(Module):
         return iter(self._layers())
 
     def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # the children keep their names, as in PyTorch
+            part = Sequential()
+            for name, module in self._named_layers()[index]:
+                setattr(part, str(len(part)) if "." in name else name, module)
+            return part
         layers = self._layers()
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
         try:
             return layers[index]
         except IndexError:
