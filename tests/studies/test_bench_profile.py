@@ -133,8 +133,9 @@ def _doc(tmp_path, profile_block: bool):
     return doc
 
 
-def test_profile_writes_its_block_for_each_missed_goal(tmp_path, monkeypatch, capsys):
-    # every goal judged missed, so W5 (tiny, fast) is profiled
+@pytest.fixture
+def every_goal_missed(monkeypatch):
+    """Every goal judged missed, so a tiny, fast W5 run has a row to profile."""
     real = bench.harness.judge_goal
 
     def always_missed(entry, result):
@@ -142,6 +143,10 @@ def test_profile_writes_its_block_for_each_missed_goal(tmp_path, monkeypatch, ca
         verdict["met"] = False
         return verdict
     monkeypatch.setattr(bench.harness, "judge_goal", always_missed)
+
+
+def test_profile_writes_its_block_for_each_missed_goal(tmp_path, monkeypatch, capsys,
+                                                        every_goal_missed):
     asked = []
 
     def in_this_process(key, dtype, size, use_torch):
@@ -184,17 +189,10 @@ def test_no_torch_keeps_pytorch_out_of_the_process():
         assert child.stdout.strip() == expected, flag
 
 
-def test_a_profile_that_fails_keeps_the_run_and_says_so(tmp_path, monkeypatch, capsys):
-    real = bench.harness.judge_goal
-
-    def always_missed(entry, result):
-        verdict = real(entry, result)
-        verdict["met"] = False
-        return verdict
-
+def test_a_profile_that_fails_keeps_the_run_and_says_so(tmp_path, monkeypatch, capsys,
+                                                       every_goal_missed):
     def broken(key, dtype, size, use_torch):
         raise RuntimeError(f"profiling {key} {dtype} failed: boom")
-    monkeypatch.setattr(bench.harness, "judge_goal", always_missed)
     monkeypatch.setattr(bench.report, "profile_in_fresh_process", broken)
     doc, out = _doc(tmp_path, True), tmp_path / "r.json"
     status = bench.main(["--size", "tiny", "--repeats", "1", "--workloads", "W5",

@@ -23,8 +23,9 @@ from tinygrad_ae.theory import uncentred as u
 TRAJECTORY_RTOL = 1e-9
 
 
-def _torch_gd(lam, mean, W_e, W_d, lr, steps):
-    """Per step (before the update): W_d[0, 0], W_e[0, 0], b_e[0], b_d and the loss."""
+def _torch_run(lam, mean, W_e, W_d, lr, steps, observe):
+    """PyTorch GD on the uncentred loss from (W_e, 0, W_d, 0): ``observe(enc, b_e, dec, b_d,
+    loss)`` of every step, before its update (and of the state after the last)."""
     torch = pytest.importorskip("torch")
     m, k = len(lam), len(W_e)
     sigma = torch.diag(torch.tensor(lam, dtype=torch.float64))
@@ -32,21 +33,26 @@ def _torch_gd(lam, mean, W_e, W_d, lr, steps):
     eye = torch.eye(m, dtype=torch.float64)
     params = [torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
               for v in (W_e, np.zeros(k), W_d, np.zeros(m))]
-    rows = []
+    seen = []
     for _ in range(steps + 1):
         enc, b_e, dec, b_d = params
         residual = eye - dec @ enc
         e = residual @ mu - dec @ b_e - b_d
         loss = torch.trace(residual @ sigma @ residual.T) + e @ e
         with torch.no_grad():
-            rows.append((float(dec[0, 0]), float(enc[0, 0]), float(b_e[0]),
-                         b_d.detach().numpy().copy(), float(loss)))
+            seen.append(observe(enc, b_e, dec, b_d, loss))
         loss.backward()
         with torch.no_grad():
             for p in params:
                 p -= lr * p.grad
                 p.grad = None
-    return rows
+    return seen
+
+
+def _torch_gd(lam, mean, W_e, W_d, lr, steps):
+    """Per step (before the update): W_d[0, 0], W_e[0, 0], b_e[0], b_d and the loss."""
+    return _torch_run(lam, mean, W_e, W_d, lr, steps, lambda enc, b_e, dec, b_d, loss: (
+        float(dec[0, 0]), float(enc[0, 0]), float(b_e[0]), b_d.numpy().copy(), float(loss)))
 
 
 def _first_step_after_which(holds: np.ndarray) -> int:
@@ -131,28 +137,10 @@ def test_predict_uncentred_network_from_an_aligned_start_is_the_gd_run(mean):
 def _torch_angles(lam, mean, W_e, W_d, lr, steps):
     """tan of the decoder's largest principal angle to span(u_1 … u_k) per step of PyTorch GD:
     the largest singular value of W_d[k:] W_d[:k]⁻¹."""
-    torch = pytest.importorskip("torch")
-    m, k = len(lam), len(W_e)
-    sigma = torch.diag(torch.tensor(lam, dtype=torch.float64))
-    mu = torch.tensor(mean, dtype=torch.float64)
-    eye = torch.eye(m, dtype=torch.float64)
-    params = [torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
-              for v in (W_e, np.zeros(k), W_d, np.zeros(m))]
-    tangents = []
-    for _ in range(steps + 1):
-        enc, b_e, dec, b_d = params
-        with torch.no_grad():
-            top = dec[:k].numpy()
-            tangents.append(np.linalg.norm(dec[k:].numpy() @ np.linalg.inv(top), 2))
-        residual = eye - dec @ enc
-        e = residual @ mu - dec @ b_e - b_d
-        loss = torch.trace(residual @ sigma @ residual.T) + e @ e
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-                p.grad = None
-    return np.array(tangents)
+    k = len(W_e)
+    return np.array(_torch_run(lam, mean, W_e, W_d, lr, steps, lambda enc, b_e, dec, b_d, loss:
+                               np.linalg.norm(dec[k:].numpy() @ np.linalg.inv(dec[:k].numpy()),
+                                              2)))
 
 
 @pytest.mark.parametrize("lam, mean, k", [
